@@ -59,8 +59,10 @@ def top_k(scores: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.int64]:
     k = min(k, n_cols)
     if k == 0:
         return np.zeros((n_rows, 0), dtype=np.int64)
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < n_cols else np.tile(
-        np.arange(n_cols), (n_rows, 1)
+    part = (
+        np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        if k < n_cols
+        else np.tile(np.arange(n_cols), (n_rows, 1))
     )
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)

@@ -41,7 +41,9 @@ SplitName = Literal["user-time", "random", "global-time"]
 SPLITS: tuple[SplitName, ...] = ("user-time", "random", "global-time")
 
 
-def user_time_split(ratings: pd.DataFrame, test_frac: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def user_time_split(
+    ratings: pd.DataFrame, test_frac: float = 0.2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per user, the earliest ``int((1 - test_frac) * n)`` ratings train, the rest test.
 
     The sort is stable, so ratings with equal timestamps keep their file order.
@@ -60,7 +62,9 @@ def user_time_split(ratings: pd.DataFrame, test_frac: float = 0.2) -> tuple[pd.D
     return _parts(ratings, is_train)
 
 
-def global_time_split(ratings: pd.DataFrame, test_frac: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def global_time_split(
+    ratings: pd.DataFrame, test_frac: float = 0.2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ratings up to one cut-off time train; later ones test (about ``test_frac`` of rows)."""
     _check_fraction(test_frac)
     timestamps = ratings["timestamp"].to_numpy()
@@ -141,5 +145,7 @@ def _check_fraction(test_frac: float) -> None:
         raise ConfigError(f"test fraction must be between 0 and 1, got {test_frac}")
 
 
-def _parts(ratings: pd.DataFrame, is_train: npt.NDArray[np.bool_]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _parts(
+    ratings: pd.DataFrame, is_train: npt.NDArray[np.bool_]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ratings[is_train].reset_index(drop=True), ratings[~is_train].reset_index(drop=True)

@@ -71,9 +71,9 @@ def tiny_train(tiny_ratings: pd.DataFrame) -> sp.csr_matrix:
 def write_csv_layout(directory: Path, ratings: pd.DataFrame, movies: pd.DataFrame) -> Path:
     """Write ratings/movies in the MovieLens CSV layout (as ml-latest-small ships them)."""
     directory.mkdir(parents=True, exist_ok=True)
-    ratings.rename(
-        columns={"user": "userId", "item": "movieId"}
-    )[["userId", "movieId", "rating", "timestamp"]].to_csv(directory / "ratings.csv", index=False)
+    ratings.rename(columns={"user": "userId", "item": "movieId"})[
+        ["userId", "movieId", "rating", "timestamp"]
+    ].to_csv(directory / "ratings.csv", index=False)
     pd.DataFrame(
         {
             "movieId": movies["movie_id"],
@@ -102,7 +102,9 @@ def ml100k_dir() -> Path:
 @pytest.fixture(scope="session")
 def ml_small_dir() -> Path:
     """The real ml-latest-small sample (CSV layout with tags); skipped where absent."""
-    path = Path(os.environ.get("MOVIEBOT_ML_SMALL", REPO_ROOT.parent / "shared/data/ml-latest-small"))
+    path = Path(
+        os.environ.get("MOVIEBOT_ML_SMALL", REPO_ROOT.parent / "shared/data/ml-latest-small")
+    )
     if not (path / "ratings.csv").exists():
         pytest.skip(f"ml-latest-small not found at {path} (set MOVIEBOT_ML_SMALL)")
     return path

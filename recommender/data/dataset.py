@@ -43,9 +43,7 @@ class Dataset:
         return self.path.name
 
 
-def interactions(
-    ratings: pd.DataFrame, users: Vocabulary, items: Vocabulary
-) -> sp.csr_matrix:
+def interactions(ratings: pd.DataFrame, users: Vocabulary, items: Vocabulary) -> sp.csr_matrix:
     """The users x items CSR of ``ratings`` (float32); rows with unknown ids are dropped."""
     u = users.index(ratings["user"].to_numpy())
     i = items.index(ratings["item"].to_numpy())

@@ -219,7 +219,11 @@ def _read_tags(path: Path) -> pd.DataFrame:
         if number == 1:
             continue
         if len(fields) != 4:
-            raise DataError(path, f"expected 4 fields (userId,movieId,tag,timestamp), found {len(fields)}", number)
+            raise DataError(
+                path,
+                f"expected 4 fields (userId,movieId,tag,timestamp), found {len(fields)}",
+                number,
+            )
         if not _is_int(fields[1]):
             raise DataError(path, f"movie id {fields[1]!r} is not an integer", number)
         rows.append((int(fields[1]), fields[2].strip().lower()))
@@ -278,7 +282,9 @@ def _require_nonempty(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(4096)
     if b"\x00" in head:
-        raise DataError(path, "contains NUL bytes: binary, or an unsupported encoding such as UTF-16")
+        raise DataError(
+            path, "contains NUL bytes: binary, or an unsupported encoding such as UTF-16"
+        )
 
 
 def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:

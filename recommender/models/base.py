@@ -16,7 +16,7 @@ an unknown user the model's non-personal ranking.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, Self
 
 import numpy as np
@@ -57,6 +57,8 @@ class Recommender(ABC):
     name: ClassVar[str]
     config_type: ClassVar[type[ModelConfig]]
     predicts_ratings: ClassVar[bool] = False
+    #: Values ``moviebot evaluate --tune`` tries for each config field (a grid; empty = none).
+    tuning_grid: ClassVar[Mapping[str, Sequence[object]]] = {}
 
     def __init__(self, config: ModelConfig | None = None) -> None:
         config = config if config is not None else self.config_type()
