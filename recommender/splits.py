@@ -77,7 +77,7 @@ def random_split(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A uniform random ``test_frac`` of rows test, drawn from ``rng``."""
     _check_fraction(test_frac)
-    n_test = int(round(len(ratings) * test_frac))
+    n_test = round(len(ratings) * test_frac)
     is_train = np.ones(len(ratings), dtype=bool)
     is_train[rng.choice(len(ratings), size=n_test, replace=False)] = False
     return _parts(ratings, is_train)

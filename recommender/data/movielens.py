@@ -138,7 +138,9 @@ def _raise_first_bad_rating_line(path: Path, sep: str, header: bool) -> None:
     def check(fields: list[str]) -> str | None:
         if len(fields) != 4:
             return f"expected 4 fields (user, item, rating, timestamp), found {len(fields)}"
-        for name, text in zip(("user id", "item id", "timestamp"), fields[:2] + fields[3:]):
+        for name, text in zip(
+            ("user id", "item id", "timestamp"), fields[:2] + fields[3:], strict=True
+        ):
             if not _is_int(text):
                 return f"{name} {text!r} is not an integer"
         try:
@@ -185,7 +187,9 @@ def _read_100k_movies(path: Path, genres: tuple[str, ...]) -> pd.DataFrame:
         flags = fields[5:]
         if any(flag not in ("0", "1") for flag in flags):
             raise DataError(path, "genre flags must be 0 or 1", number)
-        movie_genres = tuple(g for g, f in zip(flag_names, flags) if f == "1" and g != "unknown")
+        movie_genres = tuple(
+            g for g, f in zip(flag_names, flags, strict=True) if f == "1" and g != "unknown"
+        )
         rows.append((int(fields[0]), fields[1], movie_genres))
     if not rows:
         raise DataError(path, "no movies in file")

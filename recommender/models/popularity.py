@@ -30,7 +30,7 @@ __all__ = [
 
 
 def bayesian_average(
-    counts: npt.NDArray[np.floating], sums: npt.NDArray[np.floating], mu: float, c0: float
+    counts: npt.ArrayLike, sums: npt.ArrayLike, mu: float, c0: float
 ) -> npt.NDArray[np.float64]:
     """(n_i * mean_i + c0 * mu) / (n_i + c0), written with sums so n_i = 0 gives mu."""
     return (np.asarray(sums, np.float64) + c0 * mu) / (np.asarray(counts, np.float64) + c0)
