@@ -1,1 +1,42 @@
-def main() -> None: ...
+"""The ``moviebot`` command: one entry point, subcommands from each layer.
+
+Errors a user can fix (``MovieBotError``) print one line and exit with status 2; nothing else
+is caught, so real bugs still show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from recommender import cli as recommender_cli
+from recommender.errors import MovieBotError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moviebot", description="A movie recommender you can talk to (MovieLens data)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    recommender_cli.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except MovieBotError as error:
+        recommender_cli.write_error(str(error))
+        return 2
+    except KeyboardInterrupt:
+        recommender_cli.write_error("interrupted")
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

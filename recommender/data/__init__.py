@@ -1,7 +1,14 @@
 """MovieLens data: loading both layouts, the id vocabulary, and the in-memory dataset."""
 
 from recommender.data.dataset import Dataset, interactions
-from recommender.data.movielens import detect_layout, load_dataset
+from recommender.data.movielens import dataset_fingerprint, detect_layout, load_dataset
 from recommender.data.vocabulary import Vocabulary
 
-__all__ = ["Dataset", "Vocabulary", "detect_layout", "interactions", "load_dataset"]
+__all__ = [
+    "Dataset",
+    "Vocabulary",
+    "dataset_fingerprint",
+    "detect_layout",
+    "interactions",
+    "load_dataset",
+]

@@ -26,7 +26,7 @@ import pandas as pd
 from recommender.data.dataset import Dataset, Layout
 from recommender.errors import DataError
 
-__all__ = ["detect_layout", "load_dataset"]
+__all__ = ["dataset_fingerprint", "detect_layout", "load_dataset"]
 
 ML100K_FILES = ("u.data", "u.item", "u.genre")
 CSV_FILES = ("ratings.csv", "movies.csv")
@@ -57,14 +57,12 @@ def load_dataset(data_dir: Path | str) -> Dataset:
         ratings = _read_ratings(data_dir / "u.data", sep="\t", header=False)
         genres = _read_100k_genres(data_dir / "u.genre")
         movies = _read_100k_movies(data_dir / "u.item", genres)
-        data_files = [data_dir / name for name in ML100K_FILES]
     else:
         ratings = _read_ratings(data_dir / "ratings.csv", sep=",", header=True)
         movies, genres = _read_csv_movies(data_dir / "movies.csv")
         tags_path = data_dir / "tags.csv"
         if tags_path.exists():
             movies = _attach_tags(movies, _read_tags(tags_path))
-        data_files = [data_dir / name for name in (*CSV_FILES, "tags.csv")]
     movies = _add_missing_movies(movies, ratings)
     return Dataset(
         ratings=ratings,
@@ -72,8 +70,15 @@ def load_dataset(data_dir: Path | str) -> Dataset:
         genres=genres,
         layout=layout,
         path=data_dir.resolve(),
-        fingerprint=fingerprint(data_files),
+        fingerprint=dataset_fingerprint(data_dir),
     )
+
+
+def dataset_fingerprint(data_dir: Path | str) -> str:
+    """The key of a dataset's contents, computed without loading it (see ``fingerprint``)."""
+    data_dir = Path(data_dir)
+    names = ML100K_FILES if detect_layout(data_dir) == "ml-100k" else (*CSV_FILES, "tags.csv")
+    return fingerprint([data_dir / name for name in names])
 
 
 def fingerprint(paths: list[Path]) -> str:

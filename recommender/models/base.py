@@ -57,6 +57,8 @@ class Recommender(ABC):
     name: ClassVar[str]
     config_type: ClassVar[type[ModelConfig]]
     predicts_ratings: ClassVar[bool] = False
+    #: Content models need one text per item (title words, genres, tags) passed to ``fit``.
+    needs_item_text: ClassVar[bool] = False
     #: Values ``moviebot evaluate --tune`` tries for each config field (a grid; empty = none).
     tuning_grid: ClassVar[Mapping[str, Sequence[object]]] = {}
 
@@ -81,10 +83,24 @@ class Recommender(ABC):
         Called before anything is allocated; the default accepts any size.
         """
 
-    def fit(self, train: sp.csr_matrix, *, progress: ProgressFn | None = None) -> Self:
-        """Fit on a users x items rating CSR; returns self."""
+    def fit(
+        self,
+        train: sp.csr_matrix,
+        *,
+        progress: ProgressFn | None = None,
+        item_text: Sequence[str] | None = None,
+    ) -> Self:
+        """Fit on a users x items rating CSR; returns self.
+
+        ``item_text`` (one document per item index) is required by models with
+        ``needs_item_text`` and ignored by the others.
+        """
         train = as_train_matrix(train)
         self.check_size(self.config, train.shape[0], train.shape[1], train.nnz)
+        if self.needs_item_text:
+            if item_text is None or len(item_text) != train.shape[1]:
+                raise ModelError(f"{self.name} needs one item text per item column")
+            self._set_item_text(item_text)
         self.n_users, self.n_items = train.shape
         self._fit(train, progress)
         self.is_fitted = True
@@ -92,6 +108,9 @@ class Recommender(ABC):
 
     @abstractmethod
     def _fit(self, train: sp.csr_matrix, progress: ProgressFn | None) -> None: ...
+
+    def _set_item_text(self, item_text: Sequence[str]) -> None:
+        """Receive item documents before ``_fit`` (models with ``needs_item_text``)."""
 
     # ------------------------------------------------------------------ using
 
