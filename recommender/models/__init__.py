@@ -22,6 +22,7 @@ _REGISTRY: dict[str, str] = {
     "ease": "recommender.models.ease:EASE",
     "ials": "recommender.models.ials:ImplicitALS",
     "rp3beta": "recommender.models.rp3beta:RP3Beta",
+    "ease-rp3": "recommender.models.blend:EaseRP3Blend",
     "content": "recommender.models.content:ContentTfidf",
 }
 
