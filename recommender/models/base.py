@@ -141,6 +141,22 @@ class Recommender(ABC):
     @abstractmethod
     def _score(self, users: IndexArray) -> npt.NDArray[np.floating]: ...
 
+    def score_new_users(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        """Ranking scores for people outside the training data, from their ratings.
+
+        ``ratings`` has one row per person over this model's items (stars, 0 = unrated).  This
+        is fold-in: the fitted item parameters stay fixed and nothing is retrained, so a chat
+        user's first ratings count at once.
+        """
+        self._require_fitted()
+        rows = as_train_matrix(ratings)
+        if rows.shape[1] != self.n_items:
+            raise ValueError(f"ratings must have {self.n_items} item columns")
+        return np.require(self._score_new(rows), dtype=np.float32, requirements=["C", "W", "O"])
+
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.floating]:
+        raise ModelError(f"{self.name} cannot score people outside its training data")
+
     # ------------------------------------------------------------------ state
 
     @abstractmethod

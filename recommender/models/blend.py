@@ -84,6 +84,12 @@ class EaseRP3Blend(Recommender):
         rp3 = standardize_rows(self.rp3beta.score(users))
         return w * ease + (1.0 - w) * rp3
 
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        w = self.config.ease_weight
+        ease = standardize_rows(self.ease.score_new_users(ratings))
+        rp3 = standardize_rows(self.rp3beta.score_new_users(ratings))
+        return w * ease + (1.0 - w) * rp3
+
     def get_state(self) -> State:
         parts = (("ease", self.ease.get_state()), ("rp3beta", self.rp3beta.get_state()))
         return {f"{prefix}.{key}": value for prefix, state in parts for key, value in state.items()}

@@ -113,6 +113,9 @@ class ContentTfidf(Recommender):
             scores[~known] = np.log1p(self.item_count).astype(np.float32)  # no profile: popularity
         return scores
 
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        return np.asarray((self.profiles(ratings) @ self.item_vectors.T).toarray(), np.float32)
+
     def get_state(self) -> State:
         state: State = {"item_count": self.item_count}
         for prefix, matrix in (("item", self.item_vectors), ("user", self.user_profiles)):

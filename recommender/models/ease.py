@@ -118,6 +118,12 @@ class EASE(Recommender):
             users, self.item_count, lambda known: self.history[known] @ self.weights
         )
 
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        cfg = self.config
+        return np.asarray(
+            preference_matrix(ratings, cfg.like_threshold, cfg.dislike_weight) @ self.weights
+        )
+
     def get_state(self) -> State:
         return {
             "weights": self.weights,

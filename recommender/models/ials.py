@@ -122,6 +122,20 @@ class ImplicitALS(Recommender):
             users, self.item_count, lambda known: self.user_factors[known] @ self.item_factors.T
         )
 
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        """Solve each new person's factors against the fixed item factors (one ALS half-step)."""
+        cfg = self.config
+        weights = preference_matrix(ratings, cfg.like_threshold, cfg.dislike_weight)
+        confidence = confidence_matrix(weights, cfg.alpha, cfg.confidence)
+        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            solver = AlternatingLeastSquares(
+                factors=cfg.factors, regularization=cfg.regularization, alpha=1.0, num_threads=1
+            )
+            solver.item_factors = self.item_factors
+            factors = solver.recalculate_user(np.arange(ratings.shape[0]), confidence)
+        return np.asarray(factors @ self.item_factors.T)
+
     def get_state(self) -> State:
         return {
             "user_factors": self.user_factors,

@@ -67,6 +67,9 @@ class BayesianPopularity(Recommender):
     def _score(self, users: IndexArray) -> npt.NDArray[np.float32]:
         return np.broadcast_to(self.item_score.astype(np.float32), (users.size, self.n_items))
 
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        return self._score(np.full(ratings.shape[0], -1))
+
     def get_state(self) -> State:
         return {
             "mu": np.asarray(self.mu, dtype=np.float64),
@@ -100,6 +103,9 @@ class CountPopularity(Recommender):
 
     def _score(self, users: IndexArray) -> npt.NDArray[np.float32]:
         return np.broadcast_to(self.item_count.astype(np.float32), (users.size, self.n_items))
+
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        return self._score(np.full(ratings.shape[0], -1))
 
     def get_state(self) -> State:
         return {"item_count": self.item_count}

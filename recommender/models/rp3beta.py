@@ -177,6 +177,11 @@ class RP3Beta(Recommender):
             users, self.item_count, lambda known: (self.history[known] @ self.similarity).toarray()
         )
 
+    def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        cfg = self.config
+        history = preference_matrix(ratings, cfg.like_threshold, cfg.dislike_weight)
+        return np.asarray((history @ self.similarity).toarray())
+
     def get_state(self) -> State:
         return {
             "item_count": self.item_count,

@@ -113,3 +113,29 @@ def _catalog(items: Vocabulary):  # type: ignore[no-untyped-def]
             "genres": [("Action",)] * len(items),
         }
     )
+
+
+FOLD_IN_MODELS = [n for n in MODEL_NAMES if n not in ("global-mean",)]
+
+
+@pytest.mark.parametrize("name", FOLD_IN_MODELS)
+def test_fold_in_scores_a_new_person_like_a_trained_one(
+    name: str, tiny_train: sp.csr_matrix
+) -> None:
+    """A newcomer with user 0's ratings is ranked much like user 0; same-parity items on top."""
+    model = fitted(name, tiny_train)
+    try:
+        new = model.score_new_users(tiny_train[[0, 1]])
+    except ModelError:
+        pytest.skip(f"{name} does not fold in new users")
+    assert new.shape == (2, tiny_train.shape[1])
+    assert np.isfinite(new).all()
+    if name in ("popularity", "popularity-count"):
+        np.testing.assert_allclose(new[0], model.score(np.array([-1]))[0], rtol=1e-6)
+        return
+    trained_rows = model.score(np.array([0, 1]))
+    for row in range(2):
+        corr = np.corrcoef(new[row], trained_rows[row])[0, 1]
+        assert corr > 0.5
+        same = np.arange(new.shape[1]) % 2 == row % 2
+        assert new[row][same].mean() > new[row][~same].mean()
