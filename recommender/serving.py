@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from recommender.artifacts import TrainedModels
 from recommender.errors import ConfigError, ModelError
@@ -119,13 +121,37 @@ class MovieRecommender:
         reasons = [self._because(int(i), liked) for i in items]
         return self._results(items, scores[items], user, reasons)
 
+    def for_ratings(
+        self, ratings: Mapping[int, float], k: int = 10, genre: str | None = None
+    ) -> list[Recommendation]:
+        """Personal top-k for someone outside the training data (a chat user) from their
+        ratings {movie id: stars}, folded into the ranking model without retraining."""
+        known = {int(m): float(r) for m, r in ratings.items() if self.item_index(int(m)) >= 0}
+        if not known:
+            raise ConfigError("no rated movie is in the catalog")
+        items = np.array([self.item_index(m) for m in known], dtype=np.int64)
+        stars = np.array(list(known.values()), dtype=np.float32)
+        row = sp.csr_matrix(
+            (stars, (np.zeros(items.size, dtype=np.int64), items)), shape=(1, len(self.titles))
+        )
+        scores = self.trained[self.ranker].score_new_users(row)[0]
+        scores[items] = -np.inf
+        top = self._top(scores, k, genre)
+        liked = items[stars >= 4.0]
+        reasons = [self._because(int(i), liked) for i in top]
+        return self._results(top, scores[top], -1, reasons)
+
+    def item_index(self, movie_id: int) -> int:
+        """The item index of a movie id, or -1."""
+        return int(self.trained.items.index([movie_id])[0])
+
     def similar(self, movie_id: int, k: int = 10, genre: str | None = None) -> list[Recommendation]:
         """Movies like ``movie_id``: content similarity blended with item-item CF similarity.
 
         The blend weights CF by how much rating evidence the item has; an item with fewer than
         ``MIN_RATINGS_FOR_CF`` ratings is matched by content alone (cold start).
         """
-        item = int(self.trained.items.index([movie_id])[0])
+        item = self.item_index(movie_id)
         if item < 0:
             raise ConfigError(f"unknown movie id {movie_id}")
         scores = self._similarity(item)
@@ -177,7 +203,7 @@ class MovieRecommender:
         items = top_k(scores[None, :], k)[0]
         return items[np.isfinite(scores[items])]
 
-    def _because(self, item: int, liked: npt.NDArray[np.int32]) -> str:
+    def _because(self, item: int, liked: npt.NDArray[np.integer]) -> str:
         if liked.size == 0 or "item-knn" not in self.trained.models:
             return f"ranked for you by {self.ranker}"
         knn = self.trained["item-knn"]
