@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+
+from tools.dispatch import dispatch
+from tools.profiles import InMemoryProfileStore, Profile
+from tools.schema import Query
+from tools.toolbox import Toolbox
+
+
+def q(
+    intent: str,
+    genre: str | None = None,
+    title: str | None = None,
+    k: int = 5,
+    rating: int | None = None,
+) -> Query:
+    return Query(intent=intent, genre=genre, title=title, k=k, rating=rating)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store() -> InMemoryProfileStore:
+    return InMemoryProfileStore()
+
+
+def test_help_calls_no_tool(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    reply = dispatch(q("help"), store.get("u"), toolbox, store)
+    assert reply.route == "help" and reply.results == ()
+
+
+def test_popular_applies_the_genre_before_top_k(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    reply = dispatch(q("popular", genre="horror", k=7), store.get("u"), toolbox, store)
+    assert reply.route == "popular"
+    assert len(reply.results) == 7
+    assert all("Horror" in r.genres for r in reply.results)
+    scores = [r.score for r in reply.results]
+    assert scores == sorted(scores, reverse=True)
+    assert all("avg from" in r.reason for r in reply.results)
+
+
+def test_newcomer_gets_popular_picks_and_an_invitation(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    reply = dispatch(q("recommend_genre", k=3), store.get("new"), toolbox, store)
+    assert reply.route == "popular" and len(reply.results) == 3
+    assert reply.note and "rate" in reply.note.lower()
+
+
+def test_rating_makes_picks_personal_and_excludes_rated(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    for title, stars in (("Heat", 5), ("Godfather, The (1972)", 5), ("Alien (1979)", 1)):
+        reply = dispatch(q("rate", title=title, rating=stars), store.get("me"), toolbox, store)
+        assert reply.route == "rate" and reply.rating == stars
+    profile = store.get("me")
+    assert len(profile.ratings) == 3
+    reply = dispatch(q("recommend_genre", k=10), profile, toolbox, store)
+    assert reply.route == "personal" and len(reply.results) == 10
+    assert not set(profile.ratings) & {r.movie_id for r in reply.results}
+    assert all(r.predicted_rating is not None for r in reply.results)
+
+
+def test_rate_without_stars_asks(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    reply = dispatch(q("rate", title="fargo"), store.get("u"), toolbox, store)
+    assert reply.route == "rate" and reply.title == "Fargo (1996)" and reply.rating is None
+    assert store.get("u").ratings == {}
+
+
+def test_linked_dataset_user_gets_personal_picks(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    profile = store.link("demo", 1002)
+    reply = dispatch(q("recommend_genre", genre="Comedy", k=4), profile, toolbox, store)
+    assert reply.route == "personal" and len(reply.results) == 4
+    assert all("Comedy" in r.genres for r in reply.results)
+
+
+def test_similar_resolves_typed_titles(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    reply = dispatch(q("similar_to", title="star wars", k=3), store.get("u"), toolbox, store)
+    assert reply.route == "similar" and reply.title == "Star Wars (1977)"
+    assert len(reply.results) == 3
+    assert "Star Wars (1977)" not in {r.title for r in reply.results}
+
+
+def test_ambiguous_title_asks_did_you_mean(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    reply = dispatch(q("similar_to", title="godfather"), store.get("u"), toolbox, store)
+    assert reply.route == "did_you_mean"
+    assert set(reply.candidates) == {"Godfather, The (1972)", "Godfather: Part II, The (1974)"}
+    # with the article it is the labeled exception: the first film
+    reply = dispatch(q("similar_to", title="the godfather"), store.get("u"), toolbox, store)
+    assert reply.route == "similar" and reply.title == "Godfather, The (1972)"
+
+
+def test_unknown_title_is_not_found(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    reply = dispatch(q("similar_to", title="zzqx frobnicate"), store.get("u"), toolbox, store)
+    assert reply.route == "not_found" and reply.results == ()
+
+
+def test_unknown_genre_is_dropped_not_fatal(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    reply = dispatch(q("popular", genre="Opera", k=3), Profile(user_key="x"), toolbox, store)
+    assert reply.route == "popular" and len(reply.results) == 3

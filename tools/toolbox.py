@@ -1,0 +1,135 @@
+"""The recommender as typed tools: recommend for a person, similar to a title, popular, rate.
+
+Each tool takes a pydantic argument model — its docstring and field descriptions are what an
+LLM reads when the tools are offered for function calling — plus the caller's context (the
+profile), and returns typed results.  ``Toolbox`` holds what every tool needs: the loaded
+models (``recommender.serving.MovieRecommender``) and the one title resolver.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recommender.artifacts import TrainedModels
+from recommender.errors import ConfigError
+from recommender.serving import MovieRecommender, Recommendation
+from tools.profiles import Profile, ProfileStore
+from tools.results import MovieResult
+from tools.schema import DEFAULT_K, MAX_K
+from tools.titles import Resolution, TitleIndex
+
+__all__ = ["PopularArgs", "RateArgs", "RecommendArgs", "SimilarArgs", "Toolbox"]
+
+#: Shown with popular picks when we know nothing about the person yet.
+RATE_INVITATION = (
+    "Tell me a few films you liked or disliked (e.g. 'I loved Fargo', 'rate Heat 2/5') "
+    "and your picks become personal."
+)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecommendArgs(_Args):
+    """Personal recommendations for the person chatting, optionally in one genre."""
+
+    genre: str | None = Field(None, description="Catalog genre to restrict to, or null.")
+    k: int = Field(DEFAULT_K, ge=1, le=MAX_K, description="How many movies.")
+
+
+class SimilarArgs(_Args):
+    """Movies similar to one catalog movie, optionally in one genre."""
+
+    title: str = Field(description="The movie, as the person wrote it.")
+    genre: str | None = Field(None, description="Catalog genre to restrict to, or null.")
+    k: int = Field(DEFAULT_K, ge=1, le=MAX_K, description="How many movies.")
+
+
+class PopularArgs(_Args):
+    """The best-loved movies overall (Bayesian-average rating), optionally in one genre."""
+
+    genre: str | None = Field(None, description="Catalog genre to restrict to, or null.")
+    k: int = Field(DEFAULT_K, ge=1, le=MAX_K, description="How many movies.")
+
+
+class RateArgs(_Args):
+    """Store the person's star rating of one movie."""
+
+    title: str = Field(description="The movie, as the person wrote it.")
+    rating: int = Field(ge=1, le=5, description="Stars, 1-5.")
+
+
+class Toolbox:
+    """Loaded models plus the title index; the tools are its methods."""
+
+    def __init__(self, recommender: MovieRecommender) -> None:
+        self.recommender = recommender
+        self.genres: tuple[str, ...] = recommender.genres
+        self.titles = TitleIndex(recommender.titles, recommender.rating_counts.tolist())
+
+    @classmethod
+    def from_trained(cls, trained: TrainedModels) -> Toolbox:
+        return cls(MovieRecommender(trained))
+
+    # ------------------------------------------------------------------ tools
+
+    def recommend_for_user(
+        self, args: RecommendArgs, profile: Profile
+    ) -> tuple[list[MovieResult], str | None]:
+        """Personal top-k: a linked dataset user, else the person's own ratings folded in,
+        else (nobody yet) popular picks and an invitation to rate.  Returns (results, note)."""
+        service = self.recommender
+        if profile.ratings:
+            picks = service.for_ratings(profile.ratings, k=args.k, genre=args.genre)
+            return _results(picks), None
+        if profile.dataset_user is not None:
+            picks = service.for_user(profile.dataset_user, k=args.k, genre=args.genre)
+            return _results(picks), None
+        picks = service.popular(k=args.k, genre=args.genre)
+        return _results(picks), RATE_INVITATION
+
+    def similar_to(self, args: SimilarArgs) -> list[MovieResult]:
+        """Movies like a title; the title must resolve (see ``resolve_title``)."""
+        movie_id = self.movie_id(args.title)
+        return _results(self.recommender.similar(movie_id, k=args.k, genre=args.genre))
+
+    def popular(self, args: PopularArgs, profile: Profile | None = None) -> list[MovieResult]:
+        """Bayesian-average ranking within the genre; films the person rated are skipped."""
+        rated = set(profile.ratings) if profile else set()
+        picks = self.recommender.popular(k=args.k + len(rated), genre=args.genre)
+        return [r for r in _results(picks) if r.movie_id not in rated][: args.k]
+
+    def rate(self, args: RateArgs, profile: Profile, store: ProfileStore) -> Profile:
+        """Store the rating; returns the updated profile."""
+        return store.rate(profile.user_key, self.movie_id(args.title), float(args.rating))
+
+    # ------------------------------------------------------------------ titles
+
+    def resolve_title(self, text: str) -> Resolution:
+        return self.titles.resolve(text)
+
+    def movie_id(self, title: str) -> int:
+        """The movie id a typed title confidently names; ConfigError otherwise."""
+        resolution = self.titles.resolve(title)
+        if not resolution.confident:
+            raise ConfigError(f"no single catalog movie matches {title!r}")
+        return int(self.recommender.trained.items.ids[resolution.candidates[0].index])
+
+    def title_of(self, movie_id: int) -> str:
+        return self.recommender.titles[self.recommender.item_index(movie_id)]
+
+
+def _results(picks: list[Recommendation]) -> list[MovieResult]:
+    return [
+        MovieResult(
+            movie_id=p.movie_id,
+            title=p.title,
+            year=p.year,
+            genres=p.genres,
+            score=p.score,
+            predicted_rating=p.predicted_rating,
+            reason=p.reason,
+        )
+        for p in picks
+    ]
