@@ -80,9 +80,9 @@ def query_model(genres: Sequence[str]) -> type[Query]:
     """``Query`` with ``genre`` restricted to ``genres`` (an enum in the JSON schema)."""
     genre_type = Literal[tuple(genres)]  # type: ignore[valid-type]
     field = Query.model_fields["genre"]
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         "Query",
         __base__=Query,
         __doc__=Query.__doc__,
-        genre=(genre_type | None, Field(description=field.description)),
+        genre=(genre_type | None, Field(description=field.description)),  # type: ignore[arg-type]
     )

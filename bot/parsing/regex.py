@@ -1,0 +1,338 @@
+"""The offline parser: rules over the text plus the catalog's title index -> one ``Query``.
+
+Unlike a first-match regex router, it finds the movie first (``TitleIndex.find_mentions``:
+unquoted, lowercase, typos, alternate titles), masks the title out of the text so its words and
+numbers cannot be mistaken for a genre, a count or an opinion ("Manhattan Murder Mystery",
+"The 39 Steps", "Love Jones"), and then decides the intent in the labeling order:
+similar_to > rate > popular > recommend_genre > help.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from bot.parsing import vocabulary as vocab
+from bot.parsing.base import clean_text
+from tools.schema import DEFAULT_K, MAX_K, Intent, Query, query_model
+from tools.titles import COMMON_WORDS, NUMBER_WORDS, Mention, TitleIndex
+
+__all__ = ["RegexParser"]
+
+log = logging.getLogger(__name__)
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as whole words (letters or digits may not touch it on either side)."""
+    return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
+
+
+_NUMBER = rf"\d{{1,3}}|{'|'.join(NUMBER_WORDS)}"
+_SIMILAR = _words(vocab.SIMILAR_CUES)
+_REQUEST = _words(vocab.REQUEST_CUES)
+_POPULAR = _words(vocab.POPULAR_CUES)
+_MOVIE_NOUN = _words(vocab.MOVIE_NOUNS)
+_OFF_TOPIC = _words(vocab.OFF_TOPIC)
+_RATE_VERB = _words(r"rate|rating|rated|review|score|stars?|grade")
+# "films like X" asks for similar films; "I didn't like X" is an opinion.
+_LIKE_BEFORE = re.compile(
+    r"(?<![\w'])(?<!\bi )(?<!\bi really )(?<!n't )(?<!not )(?<!'d )(?<!we )(?<!you )(?<!they )"
+    r"(?<!to )(?<!also )(?<!do )(?<!did )(?<!would )(?<!really )(?:like|than)\s*$"
+)
+# A negator up to five words before the genre, in the same clause ("not in the mood for a
+# comedy"); a comma or "but" starts a new clause ("no idea, maybe a comedy").
+_NEGATED = re.compile(rf"(?<![\w'])(?:{vocab.NEGATORS})(?:\s+(?!but\b)[\w']+){{0,5}}\s*$")
+_GREETING_ONLY = re.compile(
+    rf"^\W*(?:(?:{vocab.GREETINGS})\W*)+(?:there|mate|all|so much|again|bot)?\W*$"
+)
+_NON_K_AFTER = re.compile(rf"\s*(?:-\s*)?(?:{vocab.NON_K_AFTER})(?![\w])")
+_NON_K_BEFORE = re.compile(rf"(?<![\w'])(?:{vocab.NON_K_BEFORE})\s*$")
+_ONE_CONTEXT_BEFORE = re.compile(
+    r"(?<![\w'])(?:suggest|recommend|pick|give me|show me|just|only|need|want|choose|find|"
+    r"top|me|us|get)\s*$"
+)
+_ONE_CONTEXT_AFTER = re.compile(
+    rf"\s*(?:(?:good|great|more|new|single|[a-z-]+)\s+)?(?:{vocab.MOVIE_NOUNS})\b"
+)
+_COUNT_WORDS = re.compile(rf"(?<![\w'/.:$#£€])({_NUMBER})(?![\w]|['’]s|\s*/\s*\d|[.:]\d)")
+_SMALL_NUMBER = "one|two|three|four|five|six|seven|eight|nine|ten"
+_RATING_SLASH = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d)?)\s*/\s*(10|5)(?!\d)")
+_RATING_OUT_OF = re.compile(
+    rf"(?<![\w.])(\d{{1,2}}|{_SMALL_NUMBER})\s*(?:out of|outta)\s*(5|five|10|ten)(?!\w)"
+)
+_RATING_STARS = re.compile(r"(?<![\w.])(\d|one|two|three|four|five)[\s-]*stars?(?!\w)")
+_RATING_GIVE = re.compile(
+    r"(?:give it|gave it|rate it|rated it|i'?d give it)\s+(?:an?\s+)?(\d{1,2})(?!\s*/)"
+)
+_COUNT_PHRASES = [(_words(pattern), value) for pattern, value in vocab.COUNT_PHRASES]
+_OPINIONS = [(_words(pattern), stars) for pattern, stars in vocab.OPINION_WORDS]
+_STAR_EMOJI = re.compile(r"[⭐★🌟]")
+_SLOT = re.compile(
+    r"(?:(?<![\w'])(?:like|similar to|similar as|than|rate|rating for|rating of|loved|liked|"
+    r"enjoyed|hated|watched|saw)\s+)(.+?)(?=\s*(?:[,.!?;]|(?<![\w'])(?:but|for|please|pls|plz|"
+    r"and what|so|which|too)(?![\w'])|$))"
+)
+_SLOT_LEADING = re.compile(r"^\s*(.+?)\s*(?:[-–—:]\s|\s(?:was|is|vibes)(?![\w']))")
+_GENERIC_SLOT = _words(
+    r"a|an|some|something|anything|that|this|it|those|them|these|one|ones|me|"
+    r"to|the same|what|movies?|films?"
+)
+
+
+class RegexParser:
+    """Rule-based ``Parser``: no network, no model; the default chat parser."""
+
+    name = "regex"
+
+    def __init__(self, titles: TitleIndex, genres: Sequence[str]) -> None:
+        self.titles = titles
+        self.genres = tuple(genres)
+        self._query = query_model(self.genres)
+        self._genre_patterns: list[tuple[str, re.Pattern[str]]] = []
+        for canonical, pattern in vocab.GENRE_PATTERNS.items():
+            name = self._catalog_genre(canonical)
+            if name is not None:
+                self._genre_patterns.append((name, _words(pattern)))
+
+    def _catalog_genre(self, canonical: str) -> str | None:
+        """This catalog's spelling of a genre ("Children's" in ML-100K, "Children" in CSV)."""
+        key = re.sub(r"[^a-z]", "", canonical.lower())
+        for genre in self.genres:
+            other = re.sub(r"[^a-z]", "", genre.lower())
+            if other == key or (key.startswith(other) and len(other) >= 5):
+                return genre
+        return None
+
+    # ------------------------------------------------------------------ entry
+    def parse(self, text: str) -> Query:
+        """Parse one chat message; never raises (a failure logs and answers help)."""
+        try:
+            return self._parse(clean_text(text))
+        except Exception:  # the chat must keep going whatever the input
+            log.exception("regex parser failed on %r", text[:200])
+            return self._query(intent="help", genre=None, title=None, k=DEFAULT_K)
+
+    def _parse(self, text: str) -> Query:
+        # Lowercase character by character so spans found in ``text`` stay valid ("İ" -> "i̇").
+        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+        if not low or _GREETING_ONLY.match(low):
+            return self._query(intent="help", genre=None, title=None, k=DEFAULT_K)
+        mention = self._pick_mention(text, low)
+        masked = low
+        title: str | None = None
+        if mention is not None:
+            masked = low[: mention.start] + " " * (mention.end - mention.start) + low[mention.end :]
+            title = mention.resolution.title or mention.text.strip(" \"'“”")
+        genre = self._genre(masked)
+        rating = self._rating(masked)
+        intent = self._intent(masked, mention, rating)
+        if intent not in ("similar_to", "rate"):
+            title = None
+        if intent in ("rate", "help"):
+            genre = None
+        k = self._count(masked) if intent not in ("rate", "help") else DEFAULT_K
+        return self._query(
+            intent=intent,
+            genre=genre,
+            title=title,
+            k=k,
+            rating=rating if intent == "rate" else None,
+        )
+
+    # ------------------------------------------------------------------ title
+    def _pick_mention(self, text: str, low: str) -> Mention | None:
+        """The movie the message is about: quoted, then strong unquoted, then a fuzzy slot."""
+        mentions = self.titles.find_mentions(text)
+        for mention in mentions:
+            if mention.quoted:
+                return mention
+        strong = [m for m in mentions if m.strong and not self._is_genre_phrase(m.text)]
+        if strong:
+            # Next to a cue ("like X", "X was ok") beats elsewhere; then the longest.
+            return max(strong, key=lambda m: (self._cue_adjacent(low, m), m.end - m.start))
+        return self._slot_mention(text, low)
+
+    def _is_genre_phrase(self, text: str) -> bool:
+        """An unquoted "kids" or "family" is the genre, not the film of that name."""
+        rest = text.lower()
+        for _, pattern in self._genre_patterns:
+            rest = pattern.sub(" ", rest)
+        return not re.sub(r"[\W_]+|\b(?:the|a|an|movies?|films?)\b", "", rest)
+
+    @staticmethod
+    def _cue_adjacent(low: str, mention: Mention) -> bool:
+        return bool(_LIKE_BEFORE.search(low[: mention.start]))
+
+    def _slot_mention(self, text: str, low: str) -> Mention | None:
+        """No catalog title found: fuzzy-match the text in a title slot ("more like X")."""
+        if _OFF_TOPIC.search(low) and not _MOVIE_NOUN.search(low):
+            return None  # "what's the weather like tomorrow?"
+        slots = [(m.start(1), m.end(1)) for m in _SLOT.finditer(low)]
+        leading = _SLOT_LEADING.match(low)
+        if leading and (_SIMILAR.search(low) or self._rating(low) is not None):
+            slots.append((leading.start(1), leading.end(1)))
+        for start, end in slots:
+            found = self.titles.fuzzy_window(text, start, end)
+            if found is not None:
+                return found
+        for start, end in slots:
+            slot = low[start:end].strip()
+            if self._is_title_like(slot):
+                resolution = self.titles.resolve(text[start:end])
+                return Mention(start, end, text[start:end].strip(), resolution, False, True)
+        return None
+
+    def _is_title_like(self, slot: str) -> bool:
+        """An unknown title in a slot: not a genre phrase, not "something", not a count."""
+        if not slot or len(slot) > 60 or _GENERIC_SLOT.match(slot):
+            return False
+        if any(p.search(slot) for _, p in self._genre_patterns) or _POPULAR.search(slot):
+            return False
+        if all(word in COMMON_WORDS for word in re.findall(r"[\w']+", slot)):
+            return False
+        return not (_MOVIE_NOUN.search(slot) or _REQUEST.search(slot) or _COUNT_WORDS.match(slot))
+
+    # ------------------------------------------------------------------ genre
+    def _genre(self, masked: str) -> str | None:
+        """The first genre named and not negated ("nothing scary" -> None)."""
+        hits: list[tuple[int, str]] = []
+        for name, pattern in self._genre_patterns:
+            for match in pattern.finditer(masked):
+                before = masked[: match.start()]
+                if (
+                    name == self._catalog_genre("Children's")
+                    and re.search(rf"(?<![\w'])(?:{_NUMBER})\s*$", before)
+                    and re.match(r"kids?|children", match.group())
+                ):
+                    continue  # "we have 2 kids": a head count, not the genre
+                if not _NEGATED.search(before):
+                    hits.append((match.start(), name))
+        return min(hits)[1] if hits else None
+
+    # ------------------------------------------------------------------ k
+    def _count(self, masked: str) -> int:
+        """How many results were asked for; numbers that are times, ages, ratings are not."""
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[int, int]] = []
+        for pattern, value in _COUNT_PHRASES:
+            for match in pattern.finditer(masked):
+                before = masked[: match.start()]
+                if re.search(r"(?:for|as|we'?re|we are|with)\s*$", before):
+                    continue  # "for a couple" is two people, not two films
+                found.append((match.start(), value))
+                taken.append(match.span())
+        for match in _COUNT_WORDS.finditer(masked):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            word = match.group(1)
+            value = int(word) if word.isdigit() else NUMBER_WORDS[word]
+            before, after = masked[: match.start()], masked[match.end() :]
+            if _NON_K_AFTER.match(after) or _NON_K_BEFORE.search(before):
+                continue
+            if re.match(r"\s*(?:/|of\s+(?:5|10|five|ten)\b|-?stars?)", after):
+                continue
+            if word in ("one", "1") and not (
+                _ONE_CONTEXT_BEFORE.search(before) or _ONE_CONTEXT_AFTER.match(after)
+            ):
+                continue  # "the one with ...", "one of my favourites"
+            if value < 1:
+                continue
+            if value > MAX_K:
+                if re.search(r"top\s*$", before) and value < 1000:
+                    found.append((match.start(), MAX_K))
+                continue
+            found.append((match.start(), value))
+        return min(found)[1] if found else DEFAULT_K
+
+    # ------------------------------------------------------------------ rating
+    @staticmethod
+    def _rating(masked: str) -> int | None:
+        """Stars 1-5 from numbers ("4/5", "8/10", "two stars", ⭐⭐⭐) or opinion words."""
+
+        def number(word: str) -> float:
+            return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+
+        def clamp(value: float) -> int | None:
+            stars = int(value + 0.5)
+            return stars if 1 <= stars <= 5 else None
+
+        if match := _RATING_SLASH.search(masked):
+            value, scale = float(match.group(1)), float(match.group(2))
+            return clamp(value / 2 if scale == 10 else value)
+        if match := _RATING_OUT_OF.search(masked):
+            value, scale = number(match.group(1)), number(match.group(2))
+            return clamp(value / 2 if scale == 10 else value)
+        if match := _RATING_STARS.search(masked):
+            return clamp(number(match.group(1)))
+        if stars := len(_STAR_EMOJI.findall(masked)):
+            return min(stars, 5)
+        if match := _RATING_GIVE.search(masked):
+            value = float(match.group(1))
+            return clamp(value / 2 if value > 5 else value)
+        best: tuple[int, int, int] | None = None  # (start, -length, stars)
+        for pattern, stars in _OPINIONS:
+            for match in pattern.finditer(masked):
+                if _NEGATED_OPINION.search(masked[: match.start()]) and stars >= 4:
+                    candidate = (match.start(), -(match.end() - match.start()), 2)
+                else:
+                    candidate = (match.start(), -(match.end() - match.start()), stars)
+                if best is None or _better(candidate, best):
+                    best = candidate
+        return best[2] if best else None
+
+    # ------------------------------------------------------------------ intent
+    def _intent(self, masked: str, mention: Mention | None, rating: int | None) -> Intent:
+        """Labeling order: similar_to > rate > popular > recommend_genre > help."""
+        off_topic = bool(_OFF_TOPIC.search(masked)) and not _MOVIE_NOUN.search(masked)
+        if (
+            mention is not None
+            and off_topic
+            and not mention.quoted
+            and rating is None
+            and not (_SIMILAR.search(masked) or _LIKE_BEFORE.search(masked[: mention.start]))
+        ):
+            return "help"  # "recommend a restaurant in Paris, Texas"
+        if mention is not None:
+            if _SIMILAR.search(masked) or _LIKE_BEFORE.search(masked[: mention.start]):
+                return "similar_to"
+            if _RATE_VERB.search(masked):
+                return "rate"
+            asks = _REQUEST.search(masked) or "?" in masked[mention.end :]
+            if rating is not None:
+                return "similar_to" if asks and _asks_more(masked) else "rate"
+            return "similar_to"
+        if off_topic:
+            return "help"
+        if _POPULAR.search(masked):
+            return "popular"
+        has_genre = self._genre(masked) is not None or any(
+            p.search(masked) for _, p in self._genre_patterns
+        )
+        if _REQUEST.search(masked) or has_genre or _MOVIE_NOUN.search(masked):
+            return "recommend_genre"
+        return "help"
+
+
+_NEGATED_OPINION = re.compile(
+    r"(?<![\w'])(?:not|never|wasn'?t|isn'?t|didn'?t|don'?t)\s*(?:\w+\s+)?$"
+)
+_ASKS_MORE = _words(
+    r"recommend\w*|suggest\w*|give me|show me|what (?:else|should|now|next)|any ideas|"
+    r"anything|something|find me|more|others?|ideas|recs"
+)
+
+
+def _asks_more(masked: str) -> bool:
+    """An opinion plus a request for films: "loved X, recommend me something" is similar_to."""
+    return bool(_ASKS_MORE.search(masked))
+
+
+def _better(candidate: tuple[int, int, int], best: tuple[int, int, int]) -> bool:
+    """Overlapping matches: the longer wins ("didn't like" over "like"); else the earlier."""
+    c_start, c_neg_len, _ = candidate
+    b_start, b_neg_len, _ = best
+    c_end, b_end = c_start - c_neg_len, b_start - b_neg_len
+    if c_start < b_end and b_start < c_end:
+        return c_neg_len < b_neg_len
+    return c_start < b_start

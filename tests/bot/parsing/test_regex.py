@@ -1,0 +1,555 @@
+"""Rules of the regex parser, one test per rule, plus labeled held-out-style messages.
+
+The unit tests use a small hand-made catalog (no data needed).  ``HELD_OUT_*`` are messages
+written with the labeling rules (../shared/eval/LABELING.md) on ML-100K titles that are not in
+the dev set, in four batches, each written before the parser was tuned on it; they need the
+ML-100K sample and are scored like the dev set (>= 95% exact match).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.parsing.regex import RegexParser
+from tests.bot.parsing.test_dev_set import TARGET, ml100k_parser, score
+from tools.schema import Query
+from tools.titles import TitleIndex
+
+__all__ = ["ml100k_parser"]  # the fixture, imported for the held-out tests
+
+GENRES = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
+    "War", "Western",
+)  # fmt: skip
+TITLES = (
+    "Heat (1995)", "Fargo (1996)", "Batman (1989)", "Batman Returns (1992)",
+    "39 Steps, The (1935)", "8 1/2 (1963)", "Alien (1979)", "Alien 3 (1992)",
+    "Manhattan Murder Mystery (1993)", "Swiss Family Robinson (1960)", "Love Jones (1997)",
+    "Good Will Hunting (1997)", "Godfather, The (1972)", "Godfather: Part II, The (1974)",
+    "Home Alone (1990)", "Around the World in 80 Days (1956)", "Beverly Hills Cop III (1994)",
+    "Star Wars (1977)", "Kids (1995)", "Contact (1997)",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def parser() -> RegexParser:
+    return RegexParser(TitleIndex(TITLES), GENRES)
+
+
+# ---------------------------------------------------------------- k: number words and traps
+@pytest.mark.parametrize(
+    ("text", "k"),
+    [
+        ("give me a dozen comedies", 12),
+        ("suggest half a dozen dramas", 6),
+        ("a couple of westerns please", 2),
+        ("top twenty war films", 20),
+        ("i want to watch a western tonight, suggest one", 1),
+        ("recommend two suspenseful films", 2),
+        ("noir recs, 2 please", 2),
+        ("suggest a thriller", 5),
+        ("some comedies please", 5),
+        ("top 100 movies", 50),
+    ],
+)
+def test_count_words(parser: RegexParser, text: str, k: int) -> None:
+    assert parser.parse(text).k == k
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "best movies from the 70s",
+        "top rated films of 1994",
+        "something scary to watch at 11pm, we're 4 people",
+        "my 8 year old wants a film, ideas?",
+        "a romantic film for a couple",
+        "anything similar to around the world in 80 days?",
+        "I'd like to see films like The 39 Steps",
+        "anything except horror, we have 2 kids",
+        "the one with the dog, any ideas?",
+    ],
+)
+def test_numbers_that_are_not_k(parser: RegexParser, text: str) -> None:
+    assert parser.parse(text).k == 5
+
+
+def test_rate_and_help_keep_default_k(parser: RegexParser) -> None:
+    assert parser.parse("8 1/2 gets an 8/10 from me").k == 5
+    assert parser.parse("i have 2 questions about this app").k == 5
+
+
+# ---------------------------------------------------------------- genre
+@pytest.mark.parametrize(
+    ("text", "genre"),
+    [
+        ("something scary please", "Horror"),
+        ("give me funny movies", "Comedy"),
+        ("movies for kids", "Children's"),
+        ("something for the whole family", "Children's"),
+        ("cartoon recs", "Animation"),
+        ("any anime?", "Animation"),
+        ("science fiction please", "Sci-Fi"),
+        ("sci fi films", "Sci-Fi"),
+        ("space movies", "Sci-Fi"),
+        ("something romantic", "Romance"),
+        ("a love story tonight", "Romance"),
+        ("noir recs", "Film-Noir"),
+        ("cowboy movies", "Western"),
+        ("something suspenseful", "Thriller"),
+        ("a whodunit please", "Mystery"),
+        ("documentaries please", "Documentary"),
+        ("gangster films", "Crime"),
+        ("something dramatic", "Drama"),
+        ("adventurous films", "Adventure"),
+        ("war movies", "War"),
+        ("musicals for me?", "Musical"),
+        ("comedies please", "Comedy"),
+    ],
+)
+def test_genre_synonyms(parser: RegexParser, text: str, genre: str) -> None:
+    assert parser.parse(text).genre == genre
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nothing scary please, what would you suggest?",
+        "not a comedy tonight",
+        "anything except westerns",
+        "not in the mood for a comedy, something else?",
+        "anything but romance please",
+    ],
+)
+def test_negated_genre_is_null(parser: RegexParser, text: str) -> None:
+    assert parser.parse(text).genre is None
+
+
+def test_negation_does_not_cross_a_clause(parser: RegexParser) -> None:
+    assert parser.parse("no horror, but a comedy would be great").genre == "Comedy"
+
+
+def test_genre_words_inside_a_title_are_not_genres(parser: RegexParser) -> None:
+    assert parser.parse("rate manhattan murder mystery").genre is None
+    query = parser.parse("swiss family robinson - similar movies?")
+    assert (query.intent, query.genre) == ("similar_to", None)
+
+
+def test_genre_qualifies_similar_to(parser: RegexParser) -> None:
+    query = parser.parse("something like fargo but funnier")
+    assert (query.intent, query.title, query.genre) == ("similar_to", "Fargo (1996)", "Comedy")
+    assert parser.parse("a war movie like heat").genre == "War"
+
+
+def test_csv_catalog_genre_spelling() -> None:
+    csv_genres = tuple(g if g != "Children's" else "Children" for g in GENRES)
+    parser = RegexParser(TitleIndex(TITLES), csv_genres)
+    assert parser.parse("movies for kids").genre == "Children"
+
+
+# ---------------------------------------------------------------- intent order
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("popular movies similar to heat", "similar_to"),
+        ("I loved fargo, what else would I like?", "similar_to"),
+        ("fargo - more of those", "similar_to"),
+        ("heat was ok", "rate"),
+        ("rate heat", "rate"),
+        ("I didn't like heat", "rate"),
+        ("which films do people rate the highest?", "popular"),
+        ("what's hot right now?", "popular"),
+        ("crowd favourite comedies", "popular"),
+        ("recommend me something good", "recommend_genre"),
+        ("I'd really like something like a crime story tonight", "recommend_genre"),
+        ("can you recommend a good book?", "help"),
+        ("what's the best way to contact support?", "help"),
+        ("hey", "help"),
+        ("blah blah", "help"),
+        ("thanks!", "help"),
+    ],
+)
+def test_intent_order(parser: RegexParser, text: str, intent: str) -> None:
+    assert parser.parse(text).intent == intent
+
+
+def test_title_only_for_similar_and_rate(parser: RegexParser) -> None:
+    assert parser.parse("movies like heat").title == "Heat (1995)"
+    assert parser.parse("top action movies ever").title is None
+
+
+def test_everyday_words_are_not_titles(parser: RegexParser) -> None:
+    query = parser.parse("i'm home alone tonight, recommend 2 thrillers")
+    assert (query.intent, query.title, query.genre, query.k) == (
+        "recommend_genre",
+        None,
+        "Thriller",
+        2,
+    )
+    assert parser.parse("good movies for kids").genre == "Children's"
+    assert parser.parse("it's so much heat today, suggest a comedy").title is None
+
+
+def test_ambiguous_and_unknown_titles_keep_the_users_words(parser: RegexParser) -> None:
+    query = parser.parse("movies like batman")
+    assert (query.intent, query.title) == ("similar_to", "batman")
+    query = parser.parse("more like zorblaxia please")
+    assert (query.intent, query.title) == ("similar_to", "zorblaxia")
+
+
+def test_resolved_title_is_the_catalog_string(parser: RegexParser) -> None:
+    assert parser.parse("films like the godfather").title == "Godfather, The (1972)"
+    assert parser.parse("films like beverly hills cop 3").title == "Beverly Hills Cop III (1994)"
+    assert parser.parse('I liked "Heat"').title == "Heat (1995)"
+
+
+# ---------------------------------------------------------------- rating
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("heat: 4/5", 4),
+        ("heat 3 stars", 3),
+        ("heat - two stars", 2),
+        ("heat, 4 out of 5", 4),
+        ("heat ⭐⭐⭐⭐⭐", 5),
+        ("heat 8/10", 4),
+        ("heat 6/10", 3),
+        ("heat 10/10", 5),
+        ("I loved heat", 5),
+        ("heat is a masterpiece", 5),
+        ("heat was amazing", 5),
+        ("I liked heat", 4),
+        ("heat was good", 4),
+        ("I enjoyed heat", 4),
+        ("heat was ok", 3),
+        ("heat was fine", 3),
+        ("heat? meh", 3),
+        ("I didn't like heat", 2),
+        ("heat was boring", 2),
+        ("I hated heat", 1),
+        ("heat was awful", 1),
+        ("heat was terrible", 1),
+        ("rate heat", None),
+        ("add a rating for heat", None),
+    ],
+)
+def test_rating_rules(parser: RegexParser, text: str, rating: int | None) -> None:
+    query = parser.parse(text)
+    assert (query.intent, query.title, query.rating) == ("rate", "Heat (1995)", rating)
+
+
+def test_opinion_words_inside_the_title_do_not_count(parser: RegexParser) -> None:
+    assert parser.parse("love jones was ok").rating == 3
+    assert parser.parse("good will hunting was boring").rating == 2
+    assert parser.parse("rate good will hunting").rating is None
+
+
+def test_rating_only_for_rate(parser: RegexParser) -> None:
+    assert parser.parse("loved heat, recommend something similar").rating is None
+
+
+# ---------------------------------------------------------------- robustness
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\x00\x01\x02", "🎬🍿", "x" * 5000, "like like like", '""', "rate"]
+)
+def test_never_raises(parser: RegexParser, text: str) -> None:
+    query = parser.parse(text)
+    assert isinstance(query, Query)
+    assert 1 <= query.k <= 50
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=200))
+def test_never_raises_on_any_text(text: str) -> None:
+    query = RegexParser(TitleIndex(TITLES), GENRES).parse(text)
+    assert query.intent in {"recommend_genre", "similar_to", "popular", "rate", "help"}
+    assert (query.title is not None) == (query.intent in {"similar_to", "rate"})
+
+
+def test_name(parser: RegexParser) -> None:
+    assert parser.name == "regex"
+
+
+# ---------------------------------------------------------------- held-out-style messages
+# Batch 1 (87): written before tuning on it; first run 81/87 (the 6 misses drove fixes:
+# clause-wide negation, one-word titles need a cue, verb "like" vs "films like", off-topic).
+# Batch 2 (56): written after batch 1 was fixed, before any tuning on it; first run 51/56.
+# Batch 3 (46): same, first run 42/46 (single everyday-word titles: message-level cues added).
+# Batch 4 (44): same, first run 43/44 ("rate ghost": only franchise entries make a name
+# ambiguous, not "Ghost and the Darkness").
+HELD_OUT_1 = [
+    json.loads(line)
+    for line in """
+{"text": "got any good comedies for tonight?", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 5}
+{"text": "recommend three horror films", "intent": "recommend_genre", "genre": "Horror", "title": null, "k": 3}
+{"text": "I'm in the mood for something with cowboys", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5}
+{"text": "need a couple of kids movies for the weekend", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 2}
+{"text": "show me 7 thrillers", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 7}
+{"text": "anything but romance please, what should I watch?", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "we're 3 friends looking for a sci-fi film at 9pm", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 5, "note": "k-trap"}
+{"text": "suggest a mystery", "intent": "recommend_genre", "genre": "Mystery", "title": null, "k": 5}
+{"text": "give me ten dramatic movies", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 10}
+{"text": "I want to watch some cartoons with my niece", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 5}
+{"text": "not in the mood for a comedy, something else?", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "my 8 year old wants a film, ideas?", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+{"text": "a gangster film for tonight", "intent": "recommend_genre", "genre": "Crime", "title": null, "k": 5}
+{"text": "Recommend me one musical", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 1}
+{"text": "docs about nature, 4 of them", "intent": "recommend_genre", "genre": "Documentary", "title": null, "k": 4}
+{"text": "what's a good war film to watch?", "intent": "recommend_genre", "genre": "War", "title": null, "k": 5}
+{"text": "any fantasy flicks you'd suggest?", "intent": "recommend_genre", "genre": "Fantasy", "title": null, "k": 5}
+{"text": "I need something suspenseful, maybe a dozen options", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 12}
+{"text": "something to watch at home with friends, romantic please", "intent": "recommend_genre", "genre": "Romance", "title": null, "k": 5, "note": "title-word"}
+{"text": "i'm home alone tonight, recommend 2 thrillers", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 2, "note": "title-word"}
+{"text": "it's cold outside, what should I watch?", "intent": "recommend_genre", "genre": null, "title": null, "k": 5}
+{"text": "any scary films for a sleepover?", "intent": "recommend_genre", "genre": "Horror", "title": null, "k": 5, "note": "title-word"}
+{"text": "what are the top 10 comedies of all time?", "intent": "popular", "genre": "Comedy", "title": null, "k": 10}
+{"text": "most popular movies right now", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "greatest westerns ever made", "intent": "popular", "genre": "Western", "title": null, "k": 5}
+{"text": "what is everyone watching these days?", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "highest rated horror films from the 80s", "intent": "popular", "genre": "Horror", "title": null, "k": 5, "note": "k-trap"}
+{"text": "classic romantic films, give me eight", "intent": "popular", "genre": "Romance", "title": null, "k": 8}
+{"text": "top fifteen thrillers", "intent": "popular", "genre": "Thriller", "title": null, "k": 15}
+{"text": "which animated movies are trending", "intent": "popular", "genre": "Animation", "title": null, "k": 5}
+{"text": "best documentaries, just three please", "intent": "popular", "genre": "Documentary", "title": null, "k": 3}
+{"text": "fan favourite sci-fi movies", "intent": "popular", "genre": "Sci-Fi", "title": null, "k": 5}
+{"text": "Show me the best musicals", "intent": "popular", "genre": "Musical", "title": null, "k": 5}
+{"text": "top rated films of 1994", "intent": "popular", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+{"text": "most acclaimed crime movies, top 7", "intent": "popular", "genre": "Crime", "title": null, "k": 7}
+{"text": "movies like the usual suspects", "intent": "similar_to", "genre": null, "title": "Usual Suspects, The (1995)", "k": 5}
+{"text": "anything similar to pulp fiction?", "intent": "similar_to", "genre": null, "title": "Pulp Fiction (1994)", "k": 5}
+{"text": "I loved the shawshank redemption, what else would I like?", "intent": "similar_to", "genre": null, "title": "Shawshank Redemption, The (1994)", "k": 5, "note": "keyword-trap"}
+{"text": "something like toy story but scarier", "intent": "similar_to", "genre": "Horror", "title": "Toy Story (1995)", "k": 5}
+{"text": "more like raiders of the lost ark please", "intent": "similar_to", "genre": null, "title": "Raiders of the Lost Ark (1981)", "k": 5}
+{"text": "4 movies similar to fargo", "intent": "similar_to", "genre": null, "title": "Fargo (1996)", "k": 4}
+{"text": "films like The Silence of the Lambs", "intent": "similar_to", "genre": null, "title": "Silence of the Lambs, The (1991)", "k": 5}
+{"text": "like twelve monkeys, but funnier", "intent": "similar_to", "genre": "Comedy", "title": "Twelve Monkeys (1995)", "k": 5, "note": "k-trap"}
+{"text": "if you liked groundhog day what else should I see", "intent": "similar_to", "genre": null, "title": "Groundhog Day (1993)", "k": 5}
+{"text": "the fugitive vibes, 3 picks", "intent": "similar_to", "genre": null, "title": "Fugitive, The (1993)", "k": 3}
+{"text": "more like the empire strikes back", "intent": "similar_to", "genre": null, "title": "Empire Strikes Back, The (1980)", "k": 5}
+{"text": "recommend something similar to apollo 13", "intent": "similar_to", "genre": null, "title": "Apollo 13 (1995)", "k": 5, "note": "k-trap"}
+{"text": "in the vein of blade runner, two suggestions", "intent": "similar_to", "genre": null, "title": "Blade Runner (1982)", "k": 2}
+{"text": "movies like terminator 2", "intent": "similar_to", "genre": null, "title": "Terminator 2: Judgment Day (1991)", "k": 5, "note": "k-trap"}
+{"text": "similar to jurassic park but a cartoon", "intent": "similar_to", "genre": "Animation", "title": "Jurassic Park (1993)", "k": 5}
+{"text": "more like forest gump", "intent": "similar_to", "genre": null, "title": "Forrest Gump (1994)", "k": 5, "note": "typo"}
+{"text": "films like shawshank", "intent": "similar_to", "genre": null, "title": "Shawshank Redemption, The (1994)", "k": 5, "note": "abbrev"}
+{"text": "some movies like il postino", "intent": "similar_to", "genre": null, "title": "Postino, Il (1994)", "k": 5, "note": "alt-title"}
+{"text": "what's similar to les miserables", "intent": "similar_to", "genre": null, "title": "Misérables, Les (1995)", "k": 5, "note": "alt-title"}
+{"text": "star wars, more of that", "intent": "similar_to", "genre": null, "title": "Star Wars (1977)", "k": 5, "note": "keyword-trap"}
+{"text": "romantic films like when harry met sally", "intent": "similar_to", "genre": "Romance", "title": "When Harry Met Sally... (1989)", "k": 5}
+{"text": "Willy Wonka - similar films?", "intent": "similar_to", "genre": null, "title": "Willy Wonka and the Chocolate Factory (1971)", "k": 5}
+{"text": "movies like the godfather part 2", "intent": "similar_to", "genre": null, "title": "Godfather: Part II, The (1974)", "k": 5, "note": "k-trap"}
+{"text": "Pulp Fiction was amazing, recommend me something like it", "intent": "similar_to", "genre": null, "title": "Pulp Fiction (1994)", "k": 5, "note": "keyword-trap"}
+{"text": "films like se7en", "intent": "similar_to", "genre": null, "title": "Seven (Se7en) (1995)", "k": 5, "note": "alt-title"}
+{"text": "more like la haine", "intent": "similar_to", "genre": null, "title": "Hate (Haine, La) (1995)", "k": 5, "note": "alt-title"}
+{"text": "something like der blaue engel", "intent": "similar_to", "genre": null, "title": "Blue Angel, The (Blaue Engel, Der) (1930)", "k": 5, "note": "alt-title"}
+{"text": "casablanca: 5 stars", "intent": "rate", "genre": null, "title": "Casablanca (1942)", "k": 5, "rating": 5}
+{"text": "I thought braveheart was boring", "intent": "rate", "genre": null, "title": "Braveheart (1995)", "k": 5, "rating": 2}
+{"text": "rate the princess bride", "intent": "rate", "genre": null, "title": "Princess Bride, The (1987)", "k": 5, "rating": null}
+{"text": "Titanic 6/10", "intent": "rate", "genre": null, "title": "Titanic (1997)", "k": 5, "rating": 3}
+{"text": "I loved schindlers list", "intent": "rate", "genre": null, "title": "Schindler's List (1993)", "k": 5, "rating": 5}
+{"text": "twister was meh", "intent": "rate", "genre": null, "title": "Twister (1996)", "k": 5, "rating": 3, "note": "title-word"}
+{"text": "three out of five for the rock", "intent": "rate", "genre": null, "title": "Rock, The (1996)", "k": 5, "rating": 3, "note": "k-trap"}
+{"text": "ace ventura when nature calls ⭐⭐", "intent": "rate", "genre": null, "title": "Ace Ventura: When Nature Calls (1995)", "k": 5, "rating": 2}
+{"text": "didn't like the english patient", "intent": "rate", "genre": null, "title": "English Patient, The (1996)", "k": 5, "rating": 2}
+{"text": "I'd give 12 monkeys a 4 out of 5", "intent": "rate", "genre": null, "title": "Twelve Monkeys (1995)", "k": 5, "rating": 4, "note": "k-trap"}
+{"text": "waterworld was awful", "intent": "rate", "genre": null, "title": "Waterworld (1995)", "k": 5, "rating": 1}
+{"text": "clueless - 4 stars", "intent": "rate", "genre": null, "title": "Clueless (1995)", "k": 5, "rating": 4}
+{"text": "the lion king is a masterpiece", "intent": "rate", "genre": null, "title": "Lion King, The (1994)", "k": 5, "rating": 5}
+{"text": "honestly liked men in black", "intent": "rate", "genre": null, "title": "Men in Black (1997)", "k": 5, "rating": 4}
+{"text": "I loved les parapluies de cherbourg", "intent": "rate", "genre": null, "title": "Umbrellas of Cherbourg, The (Parapluies de Cherbourg, Les) (1964)", "k": 5, "rating": 5, "note": "alt-title"}
+{"text": "ID4 was good", "intent": "rate", "genre": null, "title": "Independence Day (ID4) (1996)", "k": 5, "rating": 4, "note": "abbrev"}
+{"text": "hello there", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "thank you so much!", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "who made you?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "what's the weather like tomorrow?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "recommend a good pizza place", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "asdfgh qwerty", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "how do I reset my password? I tried 3 times", "intent": "help", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+{"text": "suggest a song for my playlist", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "good morning", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+HELD_OUT_2 = [
+    json.loads(line)
+    for line in """
+{"text": "das boot vibes please", "intent": "similar_to", "genre": null, "title": "Boot, Das (1981)", "k": 5, "note": "alt-title"}
+{"text": "Could you find me five films that feel like Good Will Hunting?", "intent": "similar_to", "genre": null, "title": "Good Will Hunting (1997)", "k": 5}
+{"text": "if i liked sense & sensibility what else", "intent": "similar_to", "genre": null, "title": "Sense and Sensibility (1995)", "k": 5}
+{"text": "the full monty was hilarious, more like it?", "intent": "similar_to", "genre": null, "title": "Full Monty, The (1997)", "k": 5, "note": "keyword-trap"}
+{"text": "trainspoting - anything similar?", "intent": "similar_to", "genre": null, "title": "Trainspotting (1996)", "k": 5, "note": "typo"}
+{"text": "similar films to the big lebowski, 6 of them", "intent": "similar_to", "genre": null, "title": "Big Lebowski, The (1998)", "k": 6}
+{"text": "4 weddings and a funeral - got more like that?", "intent": "similar_to", "genre": null, "title": "Four Weddings and a Funeral (1994)", "k": 5, "note": "k-trap"}
+{"text": "scary movies like the shining", "intent": "similar_to", "genre": "Horror", "title": "Shining, The (1980)", "k": 5}
+{"text": "what should i watch after 2001 a space odyssey?", "intent": "similar_to", "genre": null, "title": "2001: A Space Odyssey (1968)", "k": 5, "note": "k-trap, keyword-trap"}
+{"text": "more stuff like the wizard of oz for my kids", "intent": "similar_to", "genre": "Children's", "title": "Wizard of Oz, The (1939)", "k": 5}
+{"text": "any films along the lines of reservoir dogs?", "intent": "similar_to", "genre": null, "title": "Reservoir Dogs (1992)", "k": 5}
+{"text": "the good the bad and the ugly - more westerns like it", "intent": "similar_to", "genre": "Western", "title": "Good, The Bad and The Ugly, The (1966)", "k": 5}
+{"text": "similar to monty python and the holy grail", "intent": "similar_to", "genre": null, "title": "Monty Python and the Holy Grail (1974)", "k": 5}
+{"text": "gimme 3 like leaving las vegas", "intent": "similar_to", "genre": null, "title": "Leaving Las Vegas (1995)", "k": 3}
+{"text": "Mission Impossible style movies", "intent": "similar_to", "genre": null, "title": "Mission: Impossible (1996)", "k": 5}
+{"text": "like a fish called wanda", "intent": "similar_to", "genre": null, "title": "Fish Called Wanda, A (1988)", "k": 5}
+{"text": "twelve films like 12 angry men", "intent": "similar_to", "genre": null, "title": "12 Angry Men (1957)", "k": 12, "note": "k-trap"}
+{"text": "more movies like snow white and the seven dwarfs", "intent": "similar_to", "genre": null, "title": "Snow White and the Seven Dwarfs (1937)", "k": 5, "note": "k-trap"}
+{"text": "I really enjoyed lawrence of arabia, suggest a couple more", "intent": "similar_to", "genre": null, "title": "Lawrence of Arabia (1962)", "k": 2}
+{"text": "movies like hunt for red october", "intent": "similar_to", "genre": null, "title": "Hunt for Red October, The (1990)", "k": 5}
+{"text": "stuff like dr strangelove", "intent": "similar_to", "genre": null, "title": "Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb (1963)", "k": 5, "note": "abbrev"}
+{"text": "similar to the city of lost children", "intent": "similar_to", "genre": null, "title": "City of Lost Children, The (1995)", "k": 5}
+{"text": "rear window: 9/10", "intent": "rate", "genre": null, "title": "Rear Window (1954)", "k": 5, "rating": 5, "note": "k-trap"}
+{"text": "Psycho gets 4 stars from me", "intent": "rate", "genre": null, "title": "Psycho (1960)", "k": 5, "rating": 4}
+{"text": "taxi driver was fine i guess", "intent": "rate", "genre": null, "title": "Taxi Driver (1976)", "k": 5, "rating": 3}
+{"text": "Just watched The Crying Game. Loved it!", "intent": "rate", "genre": null, "title": "Crying Game, The (1992)", "k": 5, "rating": 5}
+{"text": "the truman show? amazing", "intent": "rate", "genre": null, "title": "Truman Show, The (1998)", "k": 5, "rating": 5}
+{"text": "gone with the wind was way too long and boring", "intent": "rate", "genre": null, "title": "Gone with the Wind (1939)", "k": 5, "rating": 2}
+{"text": "can I rate unforgiven?", "intent": "rate", "genre": null, "title": "Unforgiven (1992)", "k": 5, "rating": null}
+{"text": "hoop dreams 2/5", "intent": "rate", "genre": null, "title": "Hoop Dreams (1994)", "k": 5, "rating": 2}
+{"text": "I hate young frankenstein", "intent": "rate", "genre": null, "title": "Young Frankenstein (1974)", "k": 5, "rating": 1}
+{"text": "the sting ★★★★", "intent": "rate", "genre": null, "title": "Sting, The (1973)", "k": 5, "rating": 4}
+{"text": "annie hall is good", "intent": "rate", "genre": null, "title": "Annie Hall (1977)", "k": 5, "rating": 4}
+{"text": "add a rating for harold and maude", "intent": "rate", "genre": null, "title": "Harold and Maude (1971)", "k": 5, "rating": null}
+{"text": "some like it hot: ten out of ten", "intent": "rate", "genre": null, "title": "Some Like It Hot (1959)", "k": 5, "rating": 5, "note": "keyword-trap"}
+{"text": "cinema paradiso was terrible honestly", "intent": "rate", "genre": null, "title": "Cinema Paradiso (1988)", "k": 5, "rating": 1}
+{"text": "what's popular this week?", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "the 20 greatest movies of all time please", "intent": "popular", "genre": null, "title": null, "k": 20}
+{"text": "best rated kids films", "intent": "popular", "genre": "Children's", "title": null, "k": 5}
+{"text": "a dozen classic noir films", "intent": "popular", "genre": "Film-Noir", "title": null, "k": 12}
+{"text": "most watched westerns from the 60s, just four", "intent": "popular", "genre": "Western", "title": null, "k": 4, "note": "k-trap"}
+{"text": "top whodunits", "intent": "popular", "genre": "Mystery", "title": null, "k": 5}
+{"text": "I'd love some science fiction recommendations", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "please suggest 9 movies to watch with my wife", "intent": "recommend_genre", "genre": null, "title": null, "k": 9}
+{"text": "anything except horror, we have 2 kids", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation, k-trap"}
+{"text": "looking for a good laugh tonight", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 5}
+{"text": "Can you suggest an anime for me?", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 5}
+{"text": "mother wants a musical, give us 3", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 3, "note": "title-word"}
+{"text": "friday night movie ideas, something with heat and action", "intent": "recommend_genre", "genre": "Action", "title": null, "k": 5, "note": "title-word"}
+{"text": "six war films for a history buff", "intent": "recommend_genre", "genre": "War", "title": null, "k": 6}
+{"text": "recommend a couple of adventurous films", "intent": "recommend_genre", "genre": "Adventure", "title": null, "k": 2}
+{"text": "i'm bored", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "what can you do?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "recommend me a restaurant near the cinema in Paris, Texas", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap, title-word"}
+{"text": "thanks, that's all", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "lol ok", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+HELD_OUT_3 = [
+    json.loads(line)
+    for line in """
+{"text": "Can you give me something similar to A Clockwork Orange?", "intent": "similar_to", "genre": null, "title": "Clockwork Orange, A (1971)", "k": 5}
+{"text": "my mum adores the sound of music, find her 3 more like it", "intent": "similar_to", "genre": null, "title": "Sound of Music, The (1965)", "k": 3, "note": "keyword-trap"}
+{"text": "bridge on the river kwai but with more action", "intent": "similar_to", "genre": "Action", "title": "Bridge on the River Kwai, The (1957)", "k": 5}
+{"text": "recommend films resembling brazil", "intent": "similar_to", "genre": null, "title": "Brazil (1985)", "k": 5}
+{"text": "What would you recommend to someone who loved The Graduate?", "intent": "similar_to", "genre": null, "title": "Graduate, The (1967)", "k": 5, "note": "keyword-trap"}
+{"text": "evil dead 2 type movies", "intent": "similar_to", "genre": null, "title": "Evil Dead II (1987)", "k": 5, "note": "k-trap"}
+{"text": "more horror like a nightmare on elm street", "intent": "similar_to", "genre": "Horror", "title": "Nightmare on Elm Street, A (1984)", "k": 5}
+{"text": "kung fu stuff like rumble in the bronx, 10 please", "intent": "similar_to", "genre": null, "title": "Rumble in the Bronx (1995)", "k": 10}
+{"text": "similar to beauty and the beast", "intent": "similar_to", "genre": null, "title": "Beauty and the Beast (1991)", "k": 5}
+{"text": "like 101 dalmatians", "intent": "similar_to", "genre": null, "title": "101 Dalmatians (1996)", "k": 5, "note": "k-trap"}
+{"text": "boogie nights - got anything in that style?", "intent": "similar_to", "genre": null, "title": "Boogie Nights (1997)", "k": 5}
+{"text": "other films like Mr Hollands Opus", "intent": "similar_to", "genre": null, "title": "Mr. Holland's Opus (1995)", "k": 5}
+{"text": "noir like the maltese falcon please", "intent": "similar_to", "genre": "Film-Noir", "title": "Maltese Falcon, The (1941)", "k": 5}
+{"text": "find me two movies like donnie brasco", "intent": "similar_to", "genre": null, "title": "Donnie Brasco (1997)", "k": 2}
+{"text": "gattaca vibes", "intent": "similar_to", "genre": null, "title": "Gattaca (1997)", "k": 5}
+{"text": "more like the fifth element", "intent": "similar_to", "genre": null, "title": "Fifth Element, The (1997)", "k": 5, "note": "k-trap"}
+{"text": "similar movies to citizen kane", "intent": "similar_to", "genre": null, "title": "Citizen Kane (1941)", "k": 5}
+{"text": "starship troopers was a blast, what's similar?", "intent": "similar_to", "genre": null, "title": "Starship Troopers (1997)", "k": 5}
+{"text": "the third man: 5/5", "intent": "rate", "genre": null, "title": "Third Man, The (1949)", "k": 5, "rating": 5}
+{"text": "chinatown was excellent", "intent": "rate", "genre": null, "title": "Chinatown (1974)", "k": 5, "rating": 5}
+{"text": "I found the big sleep boring", "intent": "rate", "genre": null, "title": "Big Sleep, The (1946)", "k": 5, "rating": 2}
+{"text": "jackie brown ⭐⭐⭐⭐", "intent": "rate", "genre": null, "title": "Jackie Brown (1997)", "k": 5, "rating": 4}
+{"text": "get shorty 4/10", "intent": "rate", "genre": null, "title": "Get Shorty (1995)", "k": 5, "rating": 2}
+{"text": "Sunset Blvd. is a masterpiece", "intent": "rate", "genre": null, "title": "Sunset Blvd. (1950)", "k": 5, "rating": 5}
+{"text": "I'd like to rate the manchurian candidate", "intent": "rate", "genre": null, "title": "Manchurian Candidate, The (1962)", "k": 5, "rating": null, "note": "keyword-trap"}
+{"text": "wings of desire - 1 star", "intent": "rate", "genre": null, "title": "Wings of Desire (1987)", "k": 5, "rating": 1}
+{"text": "casino was pretty good", "intent": "rate", "genre": null, "title": "Casino (1995)", "k": 5, "rating": 4, "note": "title-word"}
+{"text": "swingers, hated it", "intent": "rate", "genre": null, "title": "Swingers (1996)", "k": 5, "rating": 1}
+{"text": "lone star: ok", "intent": "rate", "genre": null, "title": "Lone Star (1996)", "k": 5, "rating": 3}
+{"text": "rebecca two out of five", "intent": "rate", "genre": null, "title": "Rebecca (1940)", "k": 5, "rating": 2}
+{"text": "what movies are trending this month?", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "top 3 musicals ever", "intent": "popular", "genre": "Musical", "title": null, "k": 3}
+{"text": "the most popular cartoons please", "intent": "popular", "genre": "Animation", "title": null, "k": 5}
+{"text": "greatest war films, I want eleven", "intent": "popular", "genre": "War", "title": null, "k": 11}
+{"text": "best thrillers from 1995", "intent": "popular", "genre": "Thriller", "title": null, "k": 5, "note": "k-trap"}
+{"text": "Please recommend 4 romantic movies", "intent": "recommend_genre", "genre": "Romance", "title": null, "k": 4}
+{"text": "something funny for a rainy day", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 5}
+{"text": "I'd like a western but not too long", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5}
+{"text": "no documentaries, just suggest a movie", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "any good crime films for 2 people at 8pm?", "intent": "recommend_genre", "genre": "Crime", "title": null, "k": 5, "note": "k-trap"}
+{"text": "what should I watch with my kids tonight", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 5}
+{"text": "need five mysteries", "intent": "recommend_genre", "genre": "Mystery", "title": null, "k": 5}
+{"text": "who are you", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "can you order me a taxi", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "bye!", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "suggest a good novel", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+""".strip().splitlines()
+]
+HELD_OUT_4 = [
+    json.loads(line)
+    for line in """
+{"text": "Ok so I just finished Apocalypse Now and I want more war movies like that", "intent": "similar_to", "genre": "War", "title": "Apocalypse Now (1979)", "k": 5}
+{"text": "full metal jacket: any similar recs?", "intent": "similar_to", "genre": null, "title": "Full Metal Jacket (1987)", "k": 5}
+{"text": "something in the spirit of wag the dog", "intent": "similar_to", "genre": null, "title": "Wag the Dog (1997)", "k": 5}
+{"text": "Top Gun!!! more like this pls", "intent": "similar_to", "genre": null, "title": "Top Gun (1986)", "k": 5}
+{"text": "ET the extra terrestrial - what's similar for my daughter?", "intent": "similar_to", "genre": null, "title": "E.T. the Extra-Terrestrial (1982)", "k": 5}
+{"text": "movies like mrs doubtfire", "intent": "similar_to", "genre": null, "title": "Mrs. Doubtfire (1993)", "k": 5}
+{"text": "similar to dumb and dumber but romantic", "intent": "similar_to", "genre": "Romance", "title": "Dumb & Dumber (1994)", "k": 5}
+{"text": "can u suggest 8 films like happy gilmore", "intent": "similar_to", "genre": null, "title": "Happy Gilmore (1996)", "k": 8}
+{"text": "i enjoyed liar liar, what else is good?", "intent": "similar_to", "genre": null, "title": "Liar Liar (1997)", "k": 5}
+{"text": "stuff like roman holiday", "intent": "similar_to", "genre": null, "title": "Roman Holiday (1953)", "k": 5}
+{"text": "if i loved pretty woman, what should I watch next?", "intent": "similar_to", "genre": null, "title": "Pretty Woman (1990)", "k": 5}
+{"text": "a room with a view... more period dramas like it", "intent": "similar_to", "genre": "Drama", "title": "Room with a View, A (1986)", "k": 5}
+{"text": "films similar to red rock west", "intent": "similar_to", "genre": null, "title": "Red Rock West (1992)", "k": 5}
+{"text": "like Lost Highway but less weird", "intent": "similar_to", "genre": null, "title": "Lost Highway (1997)", "k": 5}
+{"text": "more like cop land, a couple please", "intent": "similar_to", "genre": null, "title": "Cop Land (1997)", "k": 2}
+{"text": "Ed Wood was brilliant", "intent": "rate", "genre": null, "title": "Ed Wood (1994)", "k": 5, "rating": 5}
+{"text": "big night 3/5", "intent": "rate", "genre": null, "title": "Big Night (1996)", "k": 5, "rating": 3, "note": "title-word"}
+{"text": "rate ghost", "intent": "rate", "genre": null, "title": "Ghost (1990)", "k": 5, "rating": null, "note": "title-word"}
+{"text": "patton - solid 8/10", "intent": "rate", "genre": null, "title": "Patton (1970)", "k": 5, "rating": 4}
+{"text": "I did not like sneakers at all", "intent": "rate", "genre": null, "title": "Sneakers (1992)", "k": 5, "rating": 2}
+{"text": "maverick was fun, 4 stars", "intent": "rate", "genre": null, "title": "Maverick (1994)", "k": 5, "rating": 4}
+{"text": "Stargate? awful.", "intent": "rate", "genre": null, "title": "Stargate (1994)", "k": 5, "rating": 1}
+{"text": "desperado is amazing", "intent": "rate", "genre": null, "title": "Desperado (1995)", "k": 5, "rating": 5}
+{"text": "clerks ★★★", "intent": "rate", "genre": null, "title": "Clerks (1994)", "k": 5, "rating": 3}
+{"text": "matilda was just ok", "intent": "rate", "genre": null, "title": "Matilda (1996)", "k": 5, "rating": 3}
+{"text": "outbreak: terrible", "intent": "rate", "genre": null, "title": "Outbreak (1995)", "k": 5, "rating": 1, "note": "title-word"}
+{"text": "kingpin, I liked it", "intent": "rate", "genre": null, "title": "Kingpin (1996)", "k": 5, "rating": 4}
+{"text": "tin cup gets a 2/5", "intent": "rate", "genre": null, "title": "Tin Cup (1996)", "k": 5, "rating": 2}
+{"text": "What are the highest rated adventure movies?", "intent": "popular", "genre": "Adventure", "title": null, "k": 5}
+{"text": "list the 30 best films ever", "intent": "popular", "genre": null, "title": null, "k": 30}
+{"text": "popular comedies pls", "intent": "popular", "genre": "Comedy", "title": null, "k": 5}
+{"text": "show me classic westerns, nine of them", "intent": "popular", "genre": "Western", "title": null, "k": 9}
+{"text": "what's trending in horror?", "intent": "popular", "genre": "Horror", "title": null, "k": 5}
+{"text": "I'm looking for a fun family movie", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 5}
+{"text": "recommend 3 sci-fi films please", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 3}
+{"text": "we're a group of 6, any thriller ideas?", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 5, "note": "k-trap"}
+{"text": "give me something to watch, no westerns", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "surprise me with a movie", "intent": "recommend_genre", "genre": null, "title": null, "k": 5}
+{"text": "a drama for tonight? just one", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 1}
+{"text": "ghost stories? no, I want an animated film", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 5, "note": "title-word"}
+{"text": "hi! how does this thing work?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "tell me a joke", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "qwertyuiop", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "thanks a lot, great picks", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+
+
+@pytest.mark.parametrize(
+    ("batch", "rows"),
+    [
+        ("batch 1", HELD_OUT_1),
+        ("batch 2", HELD_OUT_2),
+        ("batch 3", HELD_OUT_3),
+        ("batch 4", HELD_OUT_4),
+    ],
+)
+def test_held_out_style_messages(
+    ml100k_parser: RegexParser, batch: str, rows: list[dict[str, object]]
+) -> None:
+    accuracy, misses, errors = score(ml100k_parser, rows)
+    print(f"\n{batch}: exact match {accuracy:.3f} on {len(rows)}; errors {dict(errors)}")
+    print("\n".join(misses))
+    assert accuracy >= TARGET, "\n".join(misses)
