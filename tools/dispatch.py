@@ -16,6 +16,8 @@ The genre filter applies on every route, before the top k is taken.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from recommender.errors import ConfigError
 from tools.profiles import Profile, ProfileStore
 from tools.results import Reply
@@ -25,8 +27,16 @@ from tools.toolbox import PopularArgs, RateArgs, RecommendArgs, SimilarArgs, Too
 __all__ = ["dispatch"]
 
 
-def dispatch(query: Query, profile: Profile, toolbox: Toolbox, store: ProfileStore) -> Reply:
-    """Answer one parsed message for one person."""
+def dispatch(
+    query: Query,
+    profile: Profile,
+    toolbox: Toolbox,
+    store: ProfileStore,
+    *,
+    exclude: Collection[int] = (),
+) -> Reply:
+    """Answer one parsed message for one person; ``exclude`` lists movie ids not to show
+    (already shown in this conversation)."""
     if query.intent == "help":
         return Reply(route="help", query=query)
     genre = _catalog_genre(query.genre, toolbox)
@@ -42,18 +52,19 @@ def dispatch(query: Query, profile: Profile, toolbox: Toolbox, store: ProfileSto
             return Reply(route="not_found", query=query)
         title = resolution.candidates[0].title
         if query.intent == "similar_to":
-            results = toolbox.similar_to(SimilarArgs(title=title, genre=genre, k=query.k))
+            similar = SimilarArgs(title=title, genre=genre, k=query.k)
+            results = toolbox.similar_to(similar, exclude)
             return Reply(route="similar", query=query, title=title, results=tuple(results))
         if query.rating is None:
             return Reply(route="rate", query=query, title=title)  # the front-end asks for stars
         toolbox.rate(RateArgs(title=title, rating=query.rating), profile, store)
         return Reply(route="rate", query=query, title=title, rating=query.rating)
     if query.intent == "popular":
-        results = toolbox.popular(PopularArgs(genre=genre, k=query.k), profile)
+        results = toolbox.popular(PopularArgs(genre=genre, k=query.k), profile, exclude)
         return Reply(route="popular", query=query, results=tuple(results))
     # recommend_genre, or similar_to / rate without a title
     args = RecommendArgs(genre=genre, k=query.k)
-    results, note = toolbox.recommend_for_user(args, profile)
+    results, note = toolbox.recommend_for_user(args, profile, exclude)
     route = "personal" if profile.is_known else "popular"
     return Reply(route=route, query=query, results=tuple(results), note=note)
 

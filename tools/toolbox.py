@@ -8,6 +8,8 @@ models (``recommender.serving.MovieRecommender``) and the one title resolver.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.artifacts import TrainedModels
@@ -75,30 +77,36 @@ class Toolbox:
     # ------------------------------------------------------------------ tools
 
     def recommend_for_user(
-        self, args: RecommendArgs, profile: Profile
+        self, args: RecommendArgs, profile: Profile, exclude: Collection[int] = ()
     ) -> tuple[list[MovieResult], str | None]:
-        """Personal top-k: a linked dataset user, else the person's own ratings folded in,
-        else (nobody yet) popular picks and an invitation to rate.  Returns (results, note)."""
-        service = self.recommender
-        if profile.ratings:
-            picks = service.for_ratings(profile.ratings, k=args.k, genre=args.genre)
-            return _results(picks), None
-        if profile.dataset_user is not None:
-            picks = service.for_user(profile.dataset_user, k=args.k, genre=args.genre)
-            return _results(picks), None
-        picks = service.popular(k=args.k, genre=args.genre)
-        return _results(picks), RATE_INVITATION
+        """Personal top-k: the person's own ratings folded in, else a linked dataset user,
+        else (nobody yet) popular picks and an invitation to rate.  Returns (results, note).
 
-    def similar_to(self, args: SimilarArgs) -> list[MovieResult]:
+        Rated movies are never recommended; ``exclude`` (e.g. already shown) is skipped too.
+        """
+        service, k = self.recommender, args.k + len(exclude)
+        if profile.ratings:
+            picks = service.for_ratings(profile.ratings, k=k, genre=args.genre)
+            return _without(picks, exclude, args.k), None
+        if profile.dataset_user is not None:
+            picks = service.for_user(profile.dataset_user, k=k, genre=args.genre)
+            return _without(picks, exclude, args.k), None
+        picks = service.popular(k=k, genre=args.genre)
+        return _without(picks, exclude, args.k), RATE_INVITATION
+
+    def similar_to(self, args: SimilarArgs, exclude: Collection[int] = ()) -> list[MovieResult]:
         """Movies like a title; the title must resolve (see ``resolve_title``)."""
         movie_id = self.movie_id(args.title)
-        return _results(self.recommender.similar(movie_id, k=args.k, genre=args.genre))
+        picks = self.recommender.similar(movie_id, k=args.k + len(exclude), genre=args.genre)
+        return _without(picks, exclude, args.k)
 
-    def popular(self, args: PopularArgs, profile: Profile | None = None) -> list[MovieResult]:
+    def popular(
+        self, args: PopularArgs, profile: Profile | None = None, exclude: Collection[int] = ()
+    ) -> list[MovieResult]:
         """Bayesian-average ranking within the genre; films the person rated are skipped."""
-        rated = set(profile.ratings) if profile else set()
-        picks = self.recommender.popular(k=args.k + len(rated), genre=args.genre)
-        return [r for r in _results(picks) if r.movie_id not in rated][: args.k]
+        skip = set(exclude) | (set(profile.ratings) if profile else set())
+        picks = self.recommender.popular(k=args.k + len(skip), genre=args.genre)
+        return _without(picks, skip, args.k)
 
     def rate(self, args: RateArgs, profile: Profile, store: ProfileStore) -> Profile:
         """Store the rating; returns the updated profile."""
@@ -118,6 +126,11 @@ class Toolbox:
 
     def title_of(self, movie_id: int) -> str:
         return self.recommender.titles[self.recommender.item_index(movie_id)]
+
+
+def _without(picks: list[Recommendation], exclude: Collection[int], k: int) -> list[MovieResult]:
+    skip = set(exclude)
+    return _results([p for p in picks if p.movie_id not in skip][:k])
 
 
 def _results(picks: list[Recommendation]) -> list[MovieResult]:

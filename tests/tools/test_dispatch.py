@@ -101,3 +101,18 @@ def test_unknown_title_is_not_found(toolbox: Toolbox, store: InMemoryProfileStor
 def test_unknown_genre_is_dropped_not_fatal(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
     reply = dispatch(q("popular", genre="Opera", k=3), Profile(user_key="x"), toolbox, store)
     assert reply.route == "popular" and len(reply.results) == 3
+
+
+def test_excluded_items_are_skipped_and_k_still_filled(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    first = dispatch(q("popular", k=4), store.get("u"), toolbox, store)
+    shown = {r.movie_id for r in first.results}
+    second = dispatch(q("popular", k=4), store.get("u"), toolbox, store, exclude=shown)
+    assert len(second.results) == 4
+    assert not shown & {r.movie_id for r in second.results}
+    # the next page continues the same ranking
+    both = dispatch(q("popular", k=8), store.get("u"), toolbox, store)
+    assert [r.movie_id for r in both.results] == [
+        r.movie_id for r in first.results + second.results
+    ]
