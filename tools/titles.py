@@ -120,6 +120,9 @@ _CUE_PUNCT_AFTER = re.compile(
     r"awful|terrible|amazing|masterpiece|overrated|underrated)\b))"
 )
 
+#: A capital V or X ending a name or before its subtitle colon: a sequel number.
+_LONE_ROMAN = re.compile(r"(?<=\w )([VX])(?=\s*(?::|$))")
+_LONE_ROMAN_VALUE = {"V": "5", "X": "10"}
 #: Catalog rows that are not movies (ML-100K has a title "unknown").
 _PLACEHOLDERS = frozenset({"unknown", ""})
 _YEAR = re.compile(r"\((\d{4})\)")
@@ -275,6 +278,11 @@ class TitleIndex:
             self.years.append(match.group(1) if match else "")
             for name, article in self._split_names(title):
                 self._add_name(index, name, article)
+                # "Henry V", "Star Trek V: ...": a lone V/X numbers a sequel, so "henry 5"
+                # names it too (single letters are not read as numerals everywhere).
+                numbered = _LONE_ROMAN.sub(lambda m: _LONE_ROMAN_VALUE[m.group(1)], name)
+                if numbered != name:
+                    self._add_name(index, numbered, article)
         # Partial-title search: one string, names separated, found with str.find (C speed).
         parts: list[str] = []
         self._offsets: list[int] = []

@@ -28,12 +28,23 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
 
 
-_NUMBER = rf"\d{{1,3}}|{'|'.join(NUMBER_WORDS)}"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# "twenty-five" / "twenty five" before "twenty": the alternation takes the first that fits.
+_NUMBER = rf"(?:twenty|thirty|forty)[- ](?:{_UNITS})|\d{{1,3}}|{'|'.join(NUMBER_WORDS)}"
 _SIMILAR = _words(vocab.SIMILAR_CUES)
 _REQUEST = _words(vocab.REQUEST_CUES)
 _POPULAR = _words(vocab.POPULAR_CUES)
 _MOVIE_NOUN = _words(vocab.MOVIE_NOUNS)
-_OFF_TOPIC = _words(vocab.OFF_TOPIC)
+# "documentaries about music": an off-topic word after "about" is the films' subject.
+_OFF_TOPIC = re.compile(
+    r"(?<![\w'])(?<!about )(?<!about the )(?<!on )(?<!featuring )(?<!involving )"
+    rf"(?:{vocab.OFF_TOPIC})(?![\w'])"
+)
+# "a podcast about films", "books on movies": the request is for the other thing.
+_OFF_TOPIC_ABOUT_FILMS = re.compile(
+    rf"(?<![\w'])(?:{vocab.OFF_TOPIC})\s+(?:about|on|from|of|based on)\s+"
+    rf"(?:[\w']+\s+){{0,2}}(?:{vocab.MOVIE_NOUNS})(?![\w'])"
+)
 _RATE_VERB = _words(r"rate|rating|rated|review|score|stars?|grade")
 # "films like X" asks for similar films; "I didn't like X" is an opinion.
 _LIKE_BEFORE = re.compile(
@@ -65,6 +76,8 @@ _RATING_STARS = re.compile(r"(?<![\w.])(\d|one|two|three|four|five)[\s-]*stars?(
 _RATING_GIVE = re.compile(
     r"(?:give it|gave it|rate it|rated it|i'?d give it)\s+(?:an?\s+)?(\d{1,2})(?!\s*/)"
 )
+_JOINED = re.compile(r"\s*(?:,|&|-|–|to|and|or|,\s*(?:and|or))\s*")
+_JOINED_NUMBER = re.compile(rf"{_JOINED.pattern}(?:{_NUMBER})(?![\w])")
 _COUNT_PHRASES = [(_words(pattern), value) for pattern, value in vocab.COUNT_PHRASES]
 _OPINIONS = [(_words(pattern), stars) for pattern, stars in vocab.OPINION_WORDS]
 _STAR_EMOJI = re.compile(r"[⭐★🌟]")
@@ -166,7 +179,7 @@ class RegexParser:
 
     def _slot_mention(self, text: str, low: str) -> Mention | None:
         """No catalog title found: fuzzy-match the text in a title slot ("more like X")."""
-        if _OFF_TOPIC.search(low) and not _MOVIE_NOUN.search(low):
+        if _is_off_topic(low):
             return None  # "what's the weather like tomorrow?"
         slots = [(m.start(1), m.end(1)) for m in _SLOT.finditer(low)]
         leading = _SLOT_LEADING.match(low)
@@ -222,15 +235,22 @@ class RegexParser:
                     continue  # "for a couple" is two people, not two films
                 found.append((match.start(), value))
                 taken.append(match.span())
+        rejected_end = -1  # end of the last number that is an age, time, rating, ...
         for match in _COUNT_WORDS.finditer(masked):
             if any(a <= match.start() < b for a, b in taken):
                 continue
             word = match.group(1)
-            value = int(word) if word.isdigit() else NUMBER_WORDS[word]
+            value = _number_value(word)
             before, after = masked[: match.start()], masked[match.end() :]
-            if _NON_K_AFTER.match(after) or _NON_K_BEFORE.search(before):
-                continue
-            if re.match(r"\s*(?:/|of\s+(?:5|10|five|ten)\b|-?stars?)", after):
+            if (
+                _NON_K_AFTER.match(after)
+                or _NON_K_BEFORE.search(before)
+                or re.match(r"\s*(?:/|of\s+(?:5|10|five|ten)\b|-?stars?)", after)
+                # "aged 6 and 9", "at 8 or 9": a number joined to one that is not k
+                or (rejected_end >= 0 and _JOINED.fullmatch(masked[rejected_end : match.start()]))
+                or _joined_to_non_k(after)  # "6 or 7 year olds"
+            ):
+                rejected_end = match.end()
                 continue
             if word in ("one", "1") and not (
                 _ONE_CONTEXT_BEFORE.search(before) or _ONE_CONTEXT_AFTER.match(after)
@@ -284,7 +304,7 @@ class RegexParser:
     # ------------------------------------------------------------------ intent
     def _intent(self, masked: str, mention: Mention | None, rating: int | None) -> Intent:
         """Labeling order: similar_to > rate > popular > recommend_genre > help."""
-        off_topic = bool(_OFF_TOPIC.search(masked)) and not _MOVIE_NOUN.search(masked)
+        off_topic = _is_off_topic(masked)
         if (
             mention is not None
             and off_topic
@@ -321,6 +341,26 @@ _ASKS_MORE = _words(
     r"recommend\w*|suggest\w*|give me|show me|what (?:else|should|now|next)|any ideas|"
     r"anything|something|find me|more|others?|ideas|recs"
 )
+
+
+def _number_value(word: str) -> int:
+    """ "12" -> 12, "twelve" -> 12, "twenty-five" / "twenty five" -> 25."""
+    if word.isdigit():
+        return int(word)
+    return sum(NUMBER_WORDS[part] for part in re.split(r"[- ]", word))
+
+
+def _joined_to_non_k(after: str) -> bool:
+    """The text after a number joins it to a number that is an age, time, ... ("or 7 pm")."""
+    joined = _JOINED_NUMBER.match(after)
+    return bool(joined and _NON_K_AFTER.match(after[joined.end() :]))
+
+
+def _is_off_topic(text: str) -> bool:
+    """A request for something other than films: "recommend a book", "a podcast about films"."""
+    if not _OFF_TOPIC.search(text):
+        return False
+    return not _MOVIE_NOUN.search(text) or bool(_OFF_TOPIC_ABOUT_FILMS.search(text))
 
 
 def _asks_more(masked: str) -> bool:

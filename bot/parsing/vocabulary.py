@@ -68,7 +68,8 @@ NON_K_AFTER = (
     r"people|persons?|adults|guys|friends|of us|year|years|yr|yrs|yo|y/o|hours?|hrs?|"
     r"minutes?|mins?|pm|am|p\.m\.|a\.m\.|o'?clock|questions?|days?|weeks?|months?|times?|"
     r"dollars?|bucks|euros?|stars?|points?|percent|%|out of|seasons?|episodes?|of them left|"
-    r"kids? (?:and|who|are)|children (?:and|who|are)|sequels?|parts?"
+    r"kids? (?:and|who|are)|children (?:and|who|are)|sequels?|parts?|"
+    r"(?:me|u|you|us|him|her|them)(?![\w'])"  # "a drama 4 me": text-speak "for"
 )
 
 #: A number preceded by these is not a count (head counts, ages, times, ratings).
@@ -115,7 +116,9 @@ REQUEST_CUES = (
     r"watch|give me|show me|find me|get me|pick|any ideas|ideas|in the mood|looking for|"
     r"want to (?:watch|see)|wanna (?:watch|see)|i want|we want|need|something|anything|"
     r"options|list|what to watch|to watch|movie night|got any|have any|could use|"
-    r"would like|i'?d like|up for|fancy|craving"
+    r"would like|i'?d like|up for|fancy|craving|surprise me|entertain me|"
+    r"what'?s (?:good|on)(?=\s+(?:tonight|today|now|this \w+|to (?:watch|see)|on)\b)|"
+    r"anything good|what'?s worth"
 )
 
 #: Asking for what is generally popular or acclaimed (not personal).
@@ -124,7 +127,8 @@ POPULAR_CUES = (
     r"what'?s hot|hot right now|classics?|crowd[- ]?(?:favou?rites?|pleasers?)|"
     r"everyone(?:'s| is)? watching|everybody(?:'s| is)? watching|most (?:loved|watched|liked|"
     r"viewed|acclaimed)|must[- ](?:see|watch)|all[- ]time|acclaimed|iconic|famous|"
-    r"blockbusters?|well[- ]known|most rated|fan favou?rites?|cult"
+    r"blockbusters?|well[- ]known|most rated|fan favou?rites?|cult|"
+    r"(?:most people|everyone|everybody) (?:loves?|likes?|enjoys?|adores?|raves? about)"
 )
 
 #: Opinion words -> stars, checked in this order (negated phrases first).

@@ -233,3 +233,16 @@ def test_only_franchise_entries_make_a_name_ambiguous() -> None:
     assert alien.status == "ambiguous"
     assert alien.candidates[0].title == "Alien (1979)"
     assert len(alien.candidates) == 3
+
+
+def test_lone_v_or_x_sequel_number_also_reads_as_digits() -> None:
+    index = TitleIndex(
+        ["Henry V (1989)", "Star Trek V: The Final Frontier (1989)", "Star Trek IV (1986)"]
+    )
+    assert index.resolve("henry 5").title == "Henry V (1989)"
+    assert index.resolve("henry v").title == "Henry V (1989)"
+    assert index.resolve("star trek 5").title == "Star Trek V: The Final Frontier (1989)"
+    assert index.resolve("star trek 4").title == "Star Trek IV (1986)"
+    assert [m.resolution.title for m in index.find_mentions("films like henry 5")] == [
+        "Henry V (1989)"
+    ]

@@ -2,7 +2,7 @@
 
 The unit tests use a small hand-made catalog (no data needed).  ``HELD_OUT_*`` are messages
 written with the labeling rules (../shared/eval/LABELING.md) on ML-100K titles that are not in
-the dev set, in four batches, each written before the parser was tuned on it; they need the
+the dev set, in seven batches, each written before the parser was tuned on it; they need the
 ML-100K sample and are scored like the dev set (>= 95% exact match).
 """
 
@@ -275,6 +275,65 @@ def test_name(parser: RegexParser) -> None:
     assert parser.name == "regex"
 
 
+# ---------------------------------------------------------------- short requests, new rules
+@pytest.mark.parametrize(
+    ("text", "intent", "genre"),
+    [
+        ("what's good tonight?", "recommend_genre", None),
+        ("anything good on?", "recommend_genre", None),
+        ("bored, ideas?", "recommend_genre", None),
+        ("surprise me", "recommend_genre", None),
+        ("entertain me", "recommend_genre", None),
+        ("what's on tonight?", "recommend_genre", None),
+        ("hi! any good thrillers?", "recommend_genre", "Thriller"),
+        ("hello, can you suggest a comedy?", "recommend_genre", "Comedy"),
+        ("thanks! any more westerns?", "recommend_genre", "Western"),
+        ("what's good?", "help", None),
+        ("what's on your mind", "help", None),
+    ],
+)
+def test_short_requests_and_greetings_with_requests(
+    parser: RegexParser, text: str, intent: str, genre: str | None
+) -> None:
+    query = parser.parse(text)
+    assert (query.intent, query.genre) == (intent, genre)
+
+
+@pytest.mark.parametrize(
+    ("text", "k"),
+    [
+        ("recommend a film for kids aged 6 and 9", 5),
+        ("movies for 6 or 7 year olds, give me 3", 3),
+        ("recommend 3 or 4 comedies", 3),
+        ("top twenty-five movies of all time", 25),
+        ("top twenty five films", 25),
+        ("we're twenty-five people, suggest a comedy", 5),
+        ("could u pick a drama 4 me", 5),
+    ],
+)
+def test_joined_and_compound_numbers(parser: RegexParser, text: str, k: int) -> None:
+    assert parser.parse(text).k == k
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("recommend a good podcast about films?", "help"),
+        ("any books on movies?", "help"),
+        ("recommend a horror book", "help"),
+        ("need some documentaries about music", "recommend_genre"),
+        ("films about food", "recommend_genre"),
+    ],
+)
+def test_off_topic_request_versus_film_subject(parser: RegexParser, text: str, intent: str) -> None:
+    assert parser.parse(text).intent == intent
+
+
+def test_what_most_people_love_is_popular(parser: RegexParser) -> None:
+    query = parser.parse("which action films do most people love")
+    assert (query.intent, query.genre) == ("popular", "Action")
+
+
 # ---------------------------------------------------------------- held-out-style messages
 # Batch 1 (87): written before tuning on it; first run 81/87 (the 6 misses drove fixes:
 # clause-wide negation, one-word titles need a cue, verb "like" vs "films like", off-topic).
@@ -537,6 +596,195 @@ HELD_OUT_4 = [
 ]
 
 
+# Batch 5 (61) and batch 6 (61): both written and labeled before either was run, with titles
+# unused by the dev set and batches 1-4.  Batch 5 first run 59/61 (k: "aged 6 and 9" took 9;
+# intent: "a podcast about films" is off-topic).  Batch 6 was first run after the batch 5 fixes:
+# 58/61 (intent: "documentaries about music" read as off-topic, "do most people love" not seen
+# as popular; k: "twenty-five" read as 20).
+HELD_OUT_5 = [
+    json.loads(line)
+    for line in """
+{"text": "any good thrillers? 🙏", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 5}
+{"text": "pls recommend summat funny, had a rubbish day", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "Could you suggest four films for a family film night?", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 4}
+{"text": "what should i watch tonite", "intent": "recommend_genre", "genre": null, "title": null, "k": 5}
+{"text": "I fancy a good cry, recommend a tearjerker drama", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 5}
+{"text": "seven scifi recs plz", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 7}
+{"text": "we're a couple on a date night, something romantic?", "intent": "recommend_genre", "genre": "Romance", "title": null, "k": 5, "note": "k-trap"}
+{"text": "nothing with subtitles and nothing animated, just suggest something", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "looking for a western, preferably one with Clint", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5, "note": "k-trap"}
+{"text": "recommend a film for kids aged 6 and 9", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 5, "note": "k-trap"}
+{"text": "Got 2 hours to kill, suggest a mystery film", "intent": "recommend_genre", "genre": "Mystery", "title": null, "k": 5, "note": "k-trap"}
+{"text": "documentaries pls, three or so", "intent": "recommend_genre", "genre": "Documentary", "title": null, "k": 3}
+{"text": "i'm in the mood for some war films", "intent": "recommend_genre", "genre": "War", "title": null, "k": 5}
+{"text": "Suggest a single musical for tonight", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 1}
+{"text": "recommend me something adventurous!!", "intent": "recommend_genre", "genre": "Adventure", "title": null, "k": 5}
+{"text": "what fantasy movies would you pick for me?", "intent": "recommend_genre", "genre": "Fantasy", "title": null, "k": 5}
+{"text": "need something terrifying for halloween", "intent": "recommend_genre", "genre": "Horror", "title": null, "k": 5}
+{"text": "ok so long week at work, finally friday, wife's asleep, I just want a really good thriller to wind down with, anything come to mind?", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 5, "note": "title-word"}
+{"text": "more films like goodfellas pls", "intent": "similar_to", "genre": null, "title": "GoodFellas (1990)", "k": 5}
+{"text": "Loved Back to the Future, what else would I like?", "intent": "similar_to", "genre": null, "title": "Back to the Future (1985)", "k": 5, "note": "keyword-trap"}
+{"text": "anime like ghost in the shell", "intent": "similar_to", "genre": "Animation", "title": "Ghost in the Shell (Kokaku kidotai) (1995)", "k": 5}
+{"text": "give me six movies similar to Butch Cassidy", "intent": "similar_to", "genre": null, "title": "Butch Cassidy and the Sundance Kid (1969)", "k": 6, "note": "abbrev"}
+{"text": "one flew over the cuckoos nest - anything in that vein?", "intent": "similar_to", "genre": null, "title": "One Flew Over the Cuckoo's Nest (1975)", "k": 5, "note": "k-trap"}
+{"text": "something like three colours: red", "intent": "similar_to", "genre": null, "title": "Three Colors: Red (1994)", "k": 5, "note": "k-trap, typo"}
+{"text": "what's similar to 20000 leagues under the sea?", "intent": "similar_to", "genre": null, "title": "20,000 Leagues Under the Sea (1954)", "k": 5, "note": "k-trap"}
+{"text": "star trek 4 type movies pls", "intent": "similar_to", "genre": null, "title": "Star Trek IV: The Voyage Home (1986)", "k": 5, "note": "k-trap, abbrev"}
+{"text": "anything like the nutty professor but scarier", "intent": "similar_to", "genre": "Horror", "title": "Nutty Professor, The (1996)", "k": 5}
+{"text": "les visiteurs was hilarious, more like it please", "intent": "similar_to", "genre": null, "title": "Visitors, The (Visiteurs, Les) (1993)", "k": 5, "note": "alt-title"}
+{"text": "recommend a few films like cool hand luke", "intent": "similar_to", "genre": null, "title": "Cool Hand Luke (1967)", "k": 5}
+{"text": "Films similar to It's a Wonderful Life for christmas eve?", "intent": "similar_to", "genre": null, "title": "It's a Wonderful Life (1946)", "k": 5}
+{"text": "crimson tide - got 3 more like that?", "intent": "similar_to", "genre": null, "title": "Crimson Tide (1995)", "k": 3}
+{"text": "similar to mr smith goes to washington", "intent": "similar_to", "genre": null, "title": "Mr. Smith Goes to Washington (1939)", "k": 5}
+{"text": "I'm after something like Austin Powers, but a mystery", "intent": "similar_to", "genre": "Mystery", "title": "Austin Powers: International Man of Mystery (1997)", "k": 5, "note": "abbrev"}
+{"text": "What would you recommend to someone who loved raising arizona?", "intent": "similar_to", "genre": null, "title": "Raising Arizona (1987)", "k": 5, "note": "keyword-trap"}
+{"text": "miracle on 34th st vibes, a couple please", "intent": "similar_to", "genre": null, "title": "Miracle on 34th Street (1994)", "k": 2, "note": "k-trap, abbrev"}
+{"text": "whats everyone watching rn", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "Top ten crime films ever made?", "intent": "popular", "genre": "Crime", "title": null, "k": 10}
+{"text": "most acclaimed documentaries", "intent": "popular", "genre": "Documentary", "title": null, "k": 5}
+{"text": "the greatest musicals of the 50s and 60s", "intent": "popular", "genre": "Musical", "title": null, "k": 5, "note": "k-trap"}
+{"text": "gimme the 3 highest rated cartoons", "intent": "popular", "genre": "Animation", "title": null, "k": 3}
+{"text": "what are the classic film noirs everyone should see", "intent": "popular", "genre": "Film-Noir", "title": null, "k": 5}
+{"text": "popular kids films", "intent": "popular", "genre": "Children's", "title": null, "k": 5}
+{"text": "best rated romance films, about eight", "intent": "popular", "genre": "Romance", "title": null, "k": 8}
+{"text": "top 12 westerns", "intent": "popular", "genre": "Western", "title": null, "k": 12}
+{"text": "which horror movies are crowd-pleasers?", "intent": "popular", "genre": "Horror", "title": null, "k": 5}
+{"text": "the all time best war films please, just one", "intent": "popular", "genre": "War", "title": null, "k": 1}
+{"text": "most popular fantasy movies from 1990 to 1995", "intent": "popular", "genre": "Fantasy", "title": null, "k": 5, "note": "k-trap"}
+{"text": "chungking express 8/10", "intent": "rate", "genre": null, "title": "Chungking Express (1994)", "k": 5, "rating": 4, "note": "k-trap"}
+{"text": "Much Ado About Nothing was meh", "intent": "rate", "genre": null, "title": "Much Ado About Nothing (1993)", "k": 5, "rating": 3, "note": "keyword-trap"}
+{"text": "as good as it gets: two out of five", "intent": "rate", "genre": null, "title": "As Good As It Gets (1997)", "k": 5, "rating": 2, "note": "keyword-trap"}
+{"text": "I'd give the abyss ⭐⭐⭐⭐", "intent": "rate", "genre": null, "title": "Abyss, The (1989)", "k": 5, "rating": 4}
+{"text": "really didn't like mighty aphrodite", "intent": "rate", "genre": null, "title": "Mighty Aphrodite (1995)", "k": 5, "rating": 2}
+{"text": "rate the birds 1963", "intent": "rate", "genre": null, "title": "Birds, The (1963)", "k": 5, "rating": null, "note": "k-trap"}
+{"text": "event horizon was terrifying af, loved it", "intent": "rate", "genre": null, "title": "Event Horizon (1997)", "k": 5, "rating": 5, "note": "keyword-trap"}
+{"text": "dead man walking: masterpiece", "intent": "rate", "genre": null, "title": "Dead Man Walking (1995)", "k": 5, "rating": 5}
+{"text": "hello there! what can u do?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "recommend a good podcast about films?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "asdfgh jkl", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "thank u so much!! 😊", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "how do I delete my 3 ratings?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "k-trap, keyword-trap"}
+{"text": "ok bye", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+HELD_OUT_6 = [
+    json.loads(line)
+    for line in """
+{"text": "hey! got any horror recs?", "intent": "recommend_genre", "genre": "Horror", "title": null, "k": 5}
+{"text": "recommend me a couple of cartoons for my niece", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 2}
+{"text": "Something light-hearted and funny for a Sunday afternoon please", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 5}
+{"text": "suggest eleven movies", "intent": "recommend_genre", "genre": null, "title": null, "k": 11}
+{"text": "I want a film noir tonight", "intent": "recommend_genre", "genre": "Film-Noir", "title": null, "k": 5}
+{"text": "any sci fi you'd recommend for a 12 year old?", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 5, "note": "k-trap"}
+{"text": "not feeling drama tonight, what else would you suggest?", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation, keyword-trap"}
+{"text": "Recommend a dozen adventure movies", "intent": "recommend_genre", "genre": "Adventure", "title": null, "k": 12}
+{"text": "kids film for a rainy day?", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 5}
+{"text": "Can u suggest 4 whodunnits", "intent": "recommend_genre", "genre": "Mystery", "title": null, "k": 4}
+{"text": "fancy a cowboy film, ideas?", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5}
+{"text": "what should I put on for date night? something romantic", "intent": "recommend_genre", "genre": "Romance", "title": null, "k": 5}
+{"text": "please recommend one gangster movie", "intent": "recommend_genre", "genre": "Crime", "title": null, "k": 1}
+{"text": "need some documentaries about music", "intent": "recommend_genre", "genre": "Documentary", "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "a musical for my mum who's turning 70?", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 5, "note": "k-trap"}
+{"text": "we're 3 mates, suggest a war film", "intent": "recommend_genre", "genre": "War", "title": null, "k": 5, "note": "k-trap"}
+{"text": "looking for a fantasy film, nothing too long", "intent": "recommend_genre", "genre": "Fantasy", "title": null, "k": 5}
+{"text": "watching with my mother tonight, any good dramas?", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 5, "note": "title-word"}
+{"text": "movies like babe?", "intent": "similar_to", "genre": null, "title": "Babe (1995)", "k": 5}
+{"text": "I really enjoyed emma, anything similar?", "intent": "similar_to", "genre": null, "title": "Emma (1996)", "k": 5}
+{"text": "films in the same spirit as mouse hunt", "intent": "similar_to", "genre": null, "title": "Mouse Hunt (1997)", "k": 5}
+{"text": "recommend something similar to air force one", "intent": "similar_to", "genre": null, "title": "Air Force One (1997)", "k": 5, "note": "k-trap"}
+{"text": "face off was sick, show me more like that", "intent": "similar_to", "genre": null, "title": "Face/Off (1997)", "k": 5}
+{"text": "life of brian style comedies", "intent": "similar_to", "genre": "Comedy", "title": "Monty Python's Life of Brian (1979)", "k": 5, "note": "abbrev"}
+{"text": "wrath of khan - 4 more like it", "intent": "similar_to", "genre": null, "title": "Star Trek: The Wrath of Khan (1982)", "k": 4, "note": "abbrev"}
+{"text": "manon des sources, anything similar?", "intent": "similar_to", "genre": null, "title": "Manon of the Spring (Manon des sources) (1986)", "k": 5, "note": "alt-title"}
+{"text": "What else is there like Breakfast at Tiffanys?", "intent": "similar_to", "genre": null, "title": "Breakfast at Tiffany's (1961)", "k": 5, "note": "typo"}
+{"text": "films like naked gun 33 1/3", "intent": "similar_to", "genre": null, "title": "Naked Gun 33 1/3: The Final Insult (1994)", "k": 5, "note": "k-trap"}
+{"text": "mash - similar stuff please", "intent": "similar_to", "genre": null, "title": "M*A*S*H (1970)", "k": 5, "note": "abbrev"}
+{"text": "I loved To Kill a Mockingbird. Got any recommendations in that style?", "intent": "similar_to", "genre": null, "title": "To Kill a Mockingbird (1962)", "k": 5}
+{"text": "scary films like interview with the vampire", "intent": "similar_to", "genre": "Horror", "title": "Interview with the Vampire (1994)", "k": 5}
+{"text": "anything like hot shots part deux?", "intent": "similar_to", "genre": null, "title": "Hot Shots! Part Deux (1993)", "k": 5}
+{"text": "Three Musketeers (1993) type adventure movies, three please", "intent": "similar_to", "genre": "Adventure", "title": "Three Musketeers, The (1993)", "k": 3, "note": "k-trap"}
+{"text": "twelfth night - more of the same, ta", "intent": "similar_to", "genre": null, "title": "Twelfth Night (1996)", "k": 5}
+{"text": "addams family values, similar films?", "intent": "similar_to", "genre": null, "title": "Addams Family Values (1993)", "k": 5, "note": "keyword-trap"}
+{"text": "most watched films this year?", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "top twenty-five movies of all time", "intent": "popular", "genre": null, "title": null, "k": 25}
+{"text": "the best adventure films ever?", "intent": "popular", "genre": "Adventure", "title": null, "k": 5}
+{"text": "highest rated kids movies, top 4", "intent": "popular", "genre": "Children's", "title": null, "k": 4}
+{"text": "famous film noir everyone should see", "intent": "popular", "genre": "Film-Noir", "title": null, "k": 5}
+{"text": "greatest sci-fi of the 80s", "intent": "popular", "genre": "Sci-Fi", "title": null, "k": 5, "note": "k-trap"}
+{"text": "Best comedies ever made? give me fifteen", "intent": "popular", "genre": "Comedy", "title": null, "k": 15}
+{"text": "what mystery films are popular at the moment", "intent": "popular", "genre": "Mystery", "title": null, "k": 5}
+{"text": "classic musicals", "intent": "popular", "genre": "Musical", "title": null, "k": 5}
+{"text": "top rated dramas from 1995", "intent": "popular", "genre": "Drama", "title": null, "k": 5, "note": "k-trap"}
+{"text": "which action films do most people love", "intent": "popular", "genre": "Action", "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "iconic westerns, just the top 3", "intent": "popular", "genre": "Western", "title": null, "k": 3}
+{"text": "old yeller made me cry, 5 stars", "intent": "rate", "genre": null, "title": "Old Yeller (1957)", "k": 5, "rating": 5}
+{"text": "Duck Soup? 10/10", "intent": "rate", "genre": null, "title": "Duck Soup (1933)", "k": 5, "rating": 5}
+{"text": "strange days was alright i guess", "intent": "rate", "genre": null, "title": "Strange Days (1995)", "k": 5, "rating": 3}
+{"text": "notorious - 3/5", "intent": "rate", "genre": null, "title": "Notorious (1946)", "k": 5, "rating": 3}
+{"text": "Vertigo is overrated tbh", "intent": "rate", "genre": null, "title": "Vertigo (1958)", "k": 5, "rating": 2}
+{"text": "I'd rate grosse pointe blank four stars", "intent": "rate", "genre": null, "title": "Grosse Pointe Blank (1997)", "k": 5, "rating": 4}
+{"text": "cinderella was dreadful", "intent": "rate", "genre": null, "title": "Cinderella (1950)", "k": 5, "rating": 1}
+{"text": "clear and present danger, enjoyed it", "intent": "rate", "genre": null, "title": "Clear and Present Danger (1994)", "k": 5, "rating": 4}
+{"text": "good evening bot", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "can you suggest a restaurant near me?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "who made you?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "lol", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "what's the weather like in 2 days?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "k-trap, keyword-trap"}
+{"text": "i need help with my account password", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+
+
+# Batch 7 (41): an extra unseen check, written and labeled after the batch 6 fixes, before
+# running it; first run 39/41 (k: text-speak "a drama 4 me"; title: "henry 5" for "Henry V").
+HELD_OUT_7 = [
+    json.loads(line)
+    for line in """
+{"text": "hi there, could you find me 2 good musicals?", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 2}
+{"text": "yo recommend summin scary for 2nite", "intent": "recommend_genre", "genre": "Horror", "title": null, "k": 5, "note": "k-trap"}
+{"text": "something with gangsters pls", "intent": "recommend_genre", "genre": "Crime", "title": null, "k": 5}
+{"text": "any westerns you reckon I'd like?", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "I'd love a couple of good kids' films", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 2}
+{"text": "Fancy watching a documentary, what've you got?", "intent": "recommend_genre", "genre": "Documentary", "title": null, "k": 5}
+{"text": "no war films please, what else do you suggest", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "find me a sci-fi film that's not too long, we start at 8", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 5, "note": "k-trap"}
+{"text": "give me nine thrillers", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 9}
+{"text": "could u pick a drama 4 me", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 5, "note": "k-trap"}
+{"text": "hey, a romantic film to watch with my partner?", "intent": "recommend_genre", "genre": "Romance", "title": null, "k": 5}
+{"text": "more like free willy 2", "intent": "similar_to", "genre": null, "title": "Free Willy 2: The Adventure Home (1995)", "k": 5, "note": "k-trap"}
+{"text": "films like the amityville horror", "intent": "similar_to", "genre": null, "title": "Amityville Horror, The (1979)", "k": 5, "note": "keyword-trap"}
+{"text": "i liked the long kiss goodnight, got anything similar?", "intent": "similar_to", "genre": null, "title": "Long Kiss Goodnight, The (1996)", "k": 5, "note": "keyword-trap"}
+{"text": "four movies like to be or not to be", "intent": "similar_to", "genre": null, "title": "To Be or Not to Be (1942)", "k": 4, "note": "keyword-trap"}
+{"text": "a streetcar named desire type of thing, 2 recs", "intent": "similar_to", "genre": null, "title": "Streetcar Named Desire, A (1951)", "k": 2}
+{"text": "Anything similar to Bram Stokers Dracula but funnier?", "intent": "similar_to", "genre": "Comedy", "title": "Bram Stoker's Dracula (1992)", "k": 5, "note": "typo"}
+{"text": "mitt liv som hund — more like that please", "intent": "similar_to", "genre": null, "title": "My Life as a Dog (Mitt liv som hund) (1985)", "k": 5, "note": "alt-title"}
+{"text": "henry 5 similar films", "intent": "similar_to", "genre": null, "title": "Henry V (1989)", "k": 5, "note": "k-trap"}
+{"text": "recommend films resembling the great escape", "intent": "similar_to", "genre": null, "title": "Great Escape, The (1963)", "k": 5}
+{"text": "If I loved cat on a hot tin roof what should I watch next", "intent": "similar_to", "genre": null, "title": "Cat on a Hot Tin Roof (1958)", "k": 5}
+{"text": "kids in the hall brain candy - similar comedies?", "intent": "similar_to", "genre": "Comedy", "title": "Kids in the Hall: Brain Candy (1996)", "k": 5, "note": "keyword-trap"}
+{"text": "a grand day out, more of those pls", "intent": "similar_to", "genre": null, "title": "Grand Day Out, A (1992)", "k": 5}
+{"text": "top 7 family films of all time", "intent": "popular", "genre": "Children's", "title": null, "k": 7}
+{"text": "what's trending at the moment", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "the most famous gangster films", "intent": "popular", "genre": "Crime", "title": null, "k": 5}
+{"text": "Greatest documentaries ever, twenty please", "intent": "popular", "genre": "Documentary", "title": null, "k": 20}
+{"text": "highest rated musicals from the 60s", "intent": "popular", "genre": "Musical", "title": null, "k": 5, "note": "k-trap"}
+{"text": "popular romantic movies?", "intent": "popular", "genre": "Romance", "title": null, "k": 5}
+{"text": "best horror movies of all time, give me a dozen", "intent": "popular", "genre": "Horror", "title": null, "k": 12}
+{"text": "all-time classic animated films", "intent": "popular", "genre": "Animation", "title": null, "k": 5}
+{"text": "richard iii: 4 stars", "intent": "rate", "genre": null, "title": "Richard III (1995)", "k": 5, "rating": 4, "note": "k-trap"}
+{"text": "the devil's advocate was garbage", "intent": "rate", "genre": null, "title": "Devil's Advocate, The (1997)", "k": 5, "rating": 1}
+{"text": "breaking the waves ⭐⭐⭐⭐⭐", "intent": "rate", "genre": null, "title": "Breaking the Waves (1996)", "k": 5, "rating": 5}
+{"text": "some kind of wonderful was fine", "intent": "rate", "genre": null, "title": "Some Kind of Wonderful (1987)", "k": 5, "rating": 3, "note": "keyword-trap"}
+{"text": "I didn't enjoy smilla's sense of snow", "intent": "rate", "genre": null, "title": "Smilla's Sense of Snow (1997)", "k": 5, "rating": 2}
+{"text": "add a rating for the killing fields", "intent": "rate", "genre": null, "title": "Killing Fields, The (1984)", "k": 5, "rating": null}
+{"text": "good morning!", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "what languages do you speak?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "recommend me a good pizza place", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "zzzzz", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+
+
 @pytest.mark.parametrize(
     ("batch", "rows"),
     [
@@ -544,6 +792,9 @@ HELD_OUT_4 = [
         ("batch 2", HELD_OUT_2),
         ("batch 3", HELD_OUT_3),
         ("batch 4", HELD_OUT_4),
+        ("batch 5", HELD_OUT_5),
+        ("batch 6", HELD_OUT_6),
+        ("batch 7", HELD_OUT_7),
     ],
 )
 def test_held_out_style_messages(
