@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bot import commands as bot_commands
 from recommender import cli as recommender_cli
 from recommender.errors import MovieBotError
 
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     recommender_cli.add_commands(commands)
+    bot_commands.add_commands(commands)
     return parser
 
 

@@ -1,10 +1,24 @@
-"""Replies as text: plain for the console and CLI.  (Results stay data until here.)"""
+"""Replies as text: plain for the console and CLI, HTML for Telegram.  Results stay data
+until here."""
 
 from __future__ import annotations
 
+import html
+from typing import TYPE_CHECKING
+
 from tools.results import MovieResult, Reply
 
-__all__ = ["HELP_TEXT", "render_results", "render_text"]
+if TYPE_CHECKING:
+    from bot.conversation import ChatReply
+
+__all__ = [
+    "HELP_TEXT",
+    "TELEGRAM_LIMIT",
+    "render_chat_html",
+    "render_chat_plain",
+    "render_results",
+    "render_text",
+]
 
 HELP_TEXT = """I recommend movies. Try:
   • "suggest three comedies"          personal picks (rate a few films first)
@@ -44,3 +58,57 @@ def render_text(reply: Reply) -> str:
     }.get(reply.route, "")
     text = f"{heading}\n{render_results(reply.results)}"
     return f"{text}\n{reply.note}" if reply.note else text
+
+
+# ---------------------------------------------------------------------------- chat replies
+
+#: Telegram refuses messages longer than this.
+TELEGRAM_LIMIT = 4096
+
+
+def render_chat_plain(chat: ChatReply) -> str:
+    """A chat reply for the console: the message, the answer, and how to go on."""
+    parts = [p for p in (chat.message, render_text(chat.reply) if chat.reply else None) if p]
+    if chat.reply is not None and chat.reply.results:
+        parts.append("(say 'more' for more)")
+    return "\n".join(parts)
+
+
+def render_chat_html(chat: ChatReply) -> str:
+    """A chat reply as Telegram HTML: every title and user-typed text escaped, within 4,096
+    characters (whole lines are dropped from the end, never cut mid-tag)."""
+    parts = []
+    if chat.message:
+        parts.append(html.escape(chat.message))
+    if chat.reply is not None:
+        parts.append(_reply_html(chat.reply))
+    return _fit("\n".join(p for p in parts if p), TELEGRAM_LIMIT)
+
+
+def _reply_html(reply: Reply) -> str:
+    if reply.route != "help" and reply.results:
+        heading = {
+            "similar": f"Movies like <b>{html.escape(reply.title or '')}</b>:",
+            "personal": "<b>Picked for you:</b>",
+            "popular": "<b>Popular picks:</b>",
+        }.get(reply.route, "")
+        lines = [heading]
+        for rank, r in enumerate(reply.results, start=1):
+            stars = f" · ~{r.predicted_rating:.1f}★" if r.predicted_rating is not None else ""
+            lines.append(
+                f"{rank}. <b>{html.escape(r.title)}</b> <i>{html.escape(', '.join(r.genres))}</i>"
+                f"{stars}\n    {html.escape(r.reason)}"
+            )
+        if reply.note:
+            lines.append(html.escape(reply.note))
+        return "\n".join(lines)
+    return html.escape(render_text(reply))
+
+
+def _fit(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    while lines and len("\n".join(lines)) > limit - 2:
+        lines.pop()
+    return "\n".join(lines) + "\n…"

@@ -1,5 +1,7 @@
-"""The recommender's subcommands of ``moviebot``: download, synth, train, evaluate, and the
-serving commands recommend, similar and popular.
+"""The recommender's subcommands of ``moviebot``: download, synth, train and evaluate.
+
+The commands that answer questions (recommend, similar, popular, parse) live with the chat
+layer in ``bot.commands``, since they go through the same tools as the chat.
 
 Handlers are thin: parse options, call the library, print.  Progress goes to stderr (rich), so
 stdout carries only results and stays machine-readable with ``--json``.
@@ -14,17 +16,22 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from recommender.errors import ConfigError
-
-if TYPE_CHECKING:
-    from recommender.serving import MovieRecommender, Recommendation
-
-__all__ = ["add_commands", "default_data_dir", "default_model_dir"]
+__all__ = [
+    "add_commands",
+    "add_location_options",
+    "data_dir_of",
+    "default_data_dir",
+    "default_model_dir",
+    "fit_progress",
+    "model_dir_of",
+    "positive_int",
+    "stderr",
+    "write_error",
+]
 
 DATASETS = ("ml-100k", "ml-latest-small", "ml-1m", "ml-25m", "ml-32m")
 stderr = Console(stderr=True)
@@ -92,7 +99,11 @@ def positive_int(text: str) -> int:
 
 @contextmanager
 def fit_progress() -> Iterator[Callable[[str], Callable[[int, int, Mapping[str, float]], None]]]:
-    """A rich progress display on stderr; yields a factory of per-model progress callbacks."""
+    """Progress bars on stderr, one per model; yields a factory of per-model callbacks.
+
+    The display starts with the first model, so a run that loads cached models (or fails
+    before fitting) prints nothing.
+    """
     columns = (
         TextColumn("{task.description:<14}"),
         BarColumn(),
@@ -100,18 +111,24 @@ def fit_progress() -> Iterator[Callable[[str], Callable[[int, int, Mapping[str, 
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=stderr, transient=False) as progress:
+    progress = Progress(*columns, console=stderr, transient=False)
 
-        def for_model(name: str) -> Callable[[int, int, Mapping[str, float]], None]:
-            task = progress.add_task(name, total=None, status="")
+    def for_model(name: str) -> Callable[[int, int, Mapping[str, float]], None]:
+        if not progress.live.is_started:
+            progress.start()
+        task = progress.add_task(name, total=None, status="")
 
-            def update(step: int, total: int, metrics: Mapping[str, float]) -> None:
-                status = " ".join(f"{k}={v:.4f}" for k, v in metrics.items())
-                progress.update(task, completed=step, total=total, status=status)
+        def update(step: int, total: int, metrics: Mapping[str, float]) -> None:
+            status = " ".join(f"{k}={v:.4f}" for k, v in metrics.items())
+            progress.update(task, completed=step, total=total, status=status)
 
-            return update
+        return update
 
+    try:
         yield for_model
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 # ---------------------------------------------------------------------------- commands
@@ -186,57 +203,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serving(args: argparse.Namespace) -> MovieRecommender:
-    from recommender.serving import MovieRecommender
-    from recommender.training import ensure_trained
-
-    def announce(dataset: object) -> None:
-        stderr.print("no trained model for this data yet: training one (cached for next time)")
-
-    with fit_progress() as progress:
-        trained = ensure_trained(
-            data_dir_of(args), model_dir_of(args), progress=progress, on_train=announce
-        )
-    return MovieRecommender(trained)
-
-
-def _print_results(results: list[Recommendation], as_json: bool, empty: str) -> int:
-    if as_json:
-        print(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
-        return 0
-    if not results:
-        print(empty)
-        return 0
-    for rank, r in enumerate(results, start=1):
-        stars = f"  ~{r.predicted_rating:.1f}★" if r.predicted_rating is not None else ""
-        print(f"{rank:2d}. {r.title}  [{', '.join(r.genres)}]{stars}  — {r.reason}")
-    return 0
-
-
-def cmd_recommend(args: argparse.Namespace) -> int:
-    service = _serving(args)
-    results = service.for_user(args.user, k=args.k, genre=args.genre)
-    return _print_results(results, args.json, "no recommendations match")
-
-
-def cmd_similar(args: argparse.Namespace) -> int:
-    service = _serving(args)
-    matches = service.find_titles(args.title)
-    if not matches:
-        raise ConfigError(f"no movie titled {args.title!r} in the catalog")
-    results = service.similar(matches[0], k=args.k, genre=args.genre)
-    if not args.json:
-        title = service.titles[int(service.trained.items.index([matches[0]])[0])]
-        stderr.print(f"movies like {title}:")
-    return _print_results(results, args.json, "no similar movies found")
-
-
-def cmd_popular(args: argparse.Namespace) -> int:
-    service = _serving(args)
-    results = service.popular(k=args.k, genre=args.genre)
-    return _print_results(results, args.json, "no popular movies match")
-
-
 def _model_list(text: str) -> list[str]:
     from recommender.models import get_model_class
 
@@ -288,22 +254,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--tune", action="store_true", help="choose hyper-parameters on a validation split first"
     )
     p.set_defaults(handler=cmd_evaluate)
-
-    for name, handler, helptext in (
-        ("recommend", cmd_recommend, "personal top-k for a dataset user"),
-        ("similar", cmd_similar, "movies similar to a title"),
-        ("popular", cmd_popular, "popular movies, optionally in one genre"),
-    ):
-        p = commands.add_parser(name, help=helptext)
-        if name == "recommend":
-            p.add_argument("--user", type=int, required=True, help="dataset user id")
-        if name == "similar":
-            p.add_argument("title", help="movie title (year optional)")
-        p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
-        p.add_argument("--genre", help="only this genre")
-        p.add_argument("--json", action="store_true", help="print JSON")
-        add_location_options(p)
-        p.set_defaults(handler=handler)
 
 
 def write_error(message: str) -> None:

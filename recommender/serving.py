@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 
 from recommender.artifacts import TrainedModels
@@ -63,9 +64,7 @@ class MovieRecommender:
             str(t) if isinstance(t, str) else f"Movie {m}"
             for m, t in zip(trained.items.ids, aligned["title"], strict=True)
         ]
-        self.years: list[int | None] = [
-            None if y is None or y != y else int(y) for y in aligned["year"]
-        ]
+        self.years: list[int | None] = [None if pd.isna(y) else int(y) for y in aligned["year"]]
         self.item_genres: list[tuple[str, ...]] = [
             g if isinstance(g, tuple) else () for g in aligned["genres"]
         ]
@@ -139,7 +138,7 @@ class MovieRecommender:
         top = self._top(scores, k, genre)
         liked = items[stars >= 4.0]
         reasons = [self._because(int(i), liked) for i in top]
-        return self._results(top, scores[top], -1, reasons)
+        return self._results(top, scores[top], -1, reasons, new_user=row)
 
     def item_index(self, movie_id: int) -> int:
         """The item index of a movie id, or -1."""
@@ -219,12 +218,18 @@ class MovieRecommender:
         scores: npt.NDArray[np.float32],
         user: int,
         reasons: list[str],
+        new_user: sp.csr_matrix | None = None,
     ) -> list[Recommendation]:
+        """Package results; the MF model's predicted stars come from the dataset user, from
+        ``new_user``'s ratings folded in, or (nobody) from the item's bias."""
         predicted: list[float | None] = [None] * len(items)
         mf = self.trained.models.get("mf-sgd")
         if mf is not None and len(items):
             try:
-                values = mf.predict(np.full(len(items), user), items)
+                if new_user is not None:
+                    values = np.clip(mf.score_new_users(new_user)[0][items], 1.0, 5.0)
+                else:
+                    values = mf.predict(np.full(len(items), user), items)
                 predicted = [float(v) for v in values]
             except ModelError:
                 pass

@@ -30,7 +30,9 @@ def trained(tiny_train: sp.csr_matrix) -> TrainedModels:
     )
     models = {"popularity": make_model("popularity").fit(tiny_train)}
     metrics = {"popularity": {"rmse": 1.0}}
-    return TrainedModels(users, items, models, "abc123", tiny_train, catalog, ("Drama", "War"), metrics)
+    return TrainedModels(
+        users, items, models, "abc123", tiny_train, catalog, ("Drama", "War"), metrics
+    )
 
 
 def test_round_trip_keeps_everything(trained: TrainedModels, tmp_path: Path) -> None:

@@ -1,0 +1,201 @@
+"""``moviebot`` commands that answer questions through the chat's tools: recommend, similar,
+popular and parse.  Same tools, same title resolver and same routing as the chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_conversation, configure_logging
+from bot.console import run_console
+from bot.parsing import Parser, make_parser
+from bot.render import render_text
+from bot.settings import Settings
+from recommender.cli import (
+    add_location_options,
+    data_dir_of,
+    fit_progress,
+    model_dir_of,
+    positive_int,
+    stderr,
+)
+from recommender.data import dataset_fingerprint, load_dataset
+from recommender.errors import ConfigError
+from recommender.training import ensure_trained, model_dir_for
+from tools.dispatch import dispatch
+from tools.profiles import InMemoryProfileStore
+from tools.results import Reply
+from tools.schema import Query
+from tools.titles import TitleIndex
+from tools.toolbox import Toolbox
+
+__all__ = ["add_commands", "load_toolbox"]
+
+
+def load_toolbox(data_dir: Path, model_root: Path) -> Toolbox:
+    """The tools over cached models, training (with progress) first where none exist."""
+
+    def announce(_: object) -> None:
+        stderr.print("no trained model for this data yet: training one (cached for next time)")
+
+    with fit_progress() as progress:
+        trained = ensure_trained(data_dir, model_root, progress=progress, on_train=announce)
+    return Toolbox.from_trained(trained)
+
+
+def _answer(args: argparse.Namespace, query: Query, profile_user: int | None = None) -> int:
+    toolbox = load_toolbox(data_dir_of(args), model_dir_of(args))
+    if query.genre is not None:  # the chat drops unknown genres; a command line says so
+        query = query.model_copy(update={"genre": toolbox.recommender.genre_name(query.genre)})
+    store = InMemoryProfileStore()
+    profile = store.link("cli", profile_user) if profile_user is not None else store.get("cli")
+    if profile_user is not None and toolbox.recommender.trained.users.index([profile_user])[0] < 0:
+        raise ConfigError(f"unknown user {profile_user}: not in the training data")
+    reply = dispatch(query, profile, toolbox, store)
+    return _print_reply(reply, args.json)
+
+
+def _print_reply(reply: Reply, as_json: bool) -> int:
+    if reply.route == "did_you_mean":
+        options = "; ".join(reply.candidates)
+        raise ConfigError(f"{reply.query.title!r} matches several movies: {options}")
+    if reply.route == "not_found":
+        raise ConfigError(f"no movie titled {reply.query.title!r} in the catalog")
+    if as_json:
+        rows = [r.model_dump(mode="json") for r in reply.results]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        print(render_text(reply))
+    return 0
+
+
+def _query(args: argparse.Namespace, intent: str, title: str | None = None) -> Query:
+    return Query(intent=intent, genre=args.genre, title=title, k=args.k)
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    return _answer(args, _query(args, "recommend_genre"), profile_user=args.user)
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    return _answer(args, _query(args, "similar_to", args.title))
+
+
+def cmd_popular(args: argparse.Namespace) -> int:
+    return _answer(args, _query(args, "popular"))
+
+
+# ---------------------------------------------------------------------------- parse
+
+
+def _title_index(data_dir: Path, model_root: Path) -> tuple[TitleIndex, tuple[str, ...]]:
+    """Catalog titles for parsing: from cached models when present (fast at any size), else
+    straight from the data files — parsing needs no trained model."""
+    cached = model_dir_for(model_root, dataset_fingerprint(data_dir))
+    if (cached / "meta.json").is_file():
+        from recommender.artifacts import load_models
+
+        toolbox = Toolbox.from_trained(load_models(cached, only=["popularity"]))
+        return toolbox.titles, toolbox.genres
+    dataset = load_dataset(data_dir)
+    counts = dataset.ratings["item"].value_counts()
+    popularity = [float(counts.get(m, 0)) for m in dataset.movies["movie_id"]]
+    return TitleIndex(dataset.movies["title"].tolist(), popularity), dataset.genres
+
+
+def _parse_one(parser: Parser, titles: TitleIndex, text: str) -> dict[str, Any]:
+    if hasattr(parser, "parse_with_source"):
+        query, source = parser.parse_with_source(text)
+    else:
+        query, source = parser.parse(text), parser.name
+    resolved = titles.resolve(query.title).title if query.title else None
+    return {**query.model_dump(mode="json"), "resolved_title": resolved, "parser": source}
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    if args.text is None and not args.jsonl:
+        raise ConfigError("give a message to parse, or --jsonl to read messages from stdin")
+    titles, genres = _title_index(data_dir_of(args), model_dir_of(args))
+    parser = make_parser(args.parser, titles, genres)
+    if not args.jsonl:
+        print(json.dumps(_parse_one(parser, titles, args.text), ensure_ascii=False))
+        return 0
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        print(json.dumps(_parse_one(parser, titles, text), ensure_ascii=False), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------- chat
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings (environment and .env) with the command line's options on top."""
+    settings = Settings()
+    overrides = {
+        key: getattr(args, key)
+        for key in ("data_dir", "model_dir", "db", "parser")
+        if getattr(args, key, None) is not None
+    }
+    return settings.model_copy(update=overrides)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    configure_logging(settings.log_level)
+    conversation, store = build_conversation(settings)
+    with store:
+        return run_console(
+            conversation,
+            f"console:{args.user}",
+            sys.stdin,
+            sys.stdout,
+            interactive=sys.stdin.isatty(),
+        )
+
+
+# ---------------------------------------------------------------------------- wiring
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, handler, helptext in (
+        ("recommend", cmd_recommend, "personal top-k for a dataset user"),
+        ("similar", cmd_similar, "movies similar to a title"),
+        ("popular", cmd_popular, "popular movies, optionally in one genre"),
+    ):
+        p = commands.add_parser(name, help=helptext)
+        if name == "recommend":
+            p.add_argument("--user", type=int, required=True, help="dataset user id")
+        if name == "similar":
+            p.add_argument("title", help="movie title, typed loosely (year optional)")
+        p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
+        p.add_argument("--genre", help="only this genre")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        add_location_options(p)
+        p.set_defaults(handler=handler)
+
+    p = commands.add_parser("chat", help="chat in the terminal (reads stdin lines when piped)")
+    add_location_options(p)
+    p.add_argument(
+        "--db", type=Path, help="profile database (default ~/.cache/moviebot/profiles.sqlite3)"
+    )
+    p.add_argument(
+        "--parser", choices=("auto", "regex", "llm"), help="default: $MOVIEBOT_PARSER or auto"
+    )
+    p.add_argument("--user", default="local", help="whose profile to use (default: local)")
+    p.set_defaults(handler=cmd_chat)
+
+    p = commands.add_parser("parse", help="show how a chat message is understood (JSON)")
+    p.add_argument("text", nargs="?", help="the message")
+    p.add_argument("--jsonl", action="store_true", help="read one message per stdin line")
+    p.add_argument(
+        "--parser",
+        choices=("auto", "regex", "llm"),
+        default="auto",
+        help="auto = the LLM when OPENAI_API_KEY is set, else regex",
+    )
+    add_location_options(p)
+    p.set_defaults(handler=cmd_parse)

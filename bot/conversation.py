@@ -1,0 +1,276 @@
+"""The conversation core: (user, text or button press) -> ChatReply.  Pure and synchronous.
+
+Both front-ends call this, so the console and Telegram behave the same.  It owns what makes a
+chat more than one-shot parsing: slash commands, paging ("More" continues the last answer from
+where it stopped, never repeating), 👍/👎 feedback, did-you-mean choices and the star buttons of
+a rating without stars.  All state lives in the store, so a restart loses nothing.
+
+Button data is ``v1:<action>[:args]``, at most 64 bytes (Telegram's limit), and is validated:
+anything else is answered with a polite "expired" message, never acted on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.parsing import Parser
+from recommender.errors import ConfigError
+from tools.dispatch import dispatch
+from tools.profiles import Profile, ProfileStore
+from tools.results import Reply
+from tools.schema import Query
+from tools.toolbox import Toolbox
+
+__all__ = ["MAX_CALLBACK_BYTES", "Button", "ChatReply", "ChatStore", "Conversation"]
+
+log = logging.getLogger("moviebot.chat")
+
+MAX_CALLBACK_BYTES = 64
+#: 👍 / 👎 stand in for these stars when the person has not rated the film explicitly.
+FEEDBACK_STARS = {True: 4.0, False: 2.0}
+_BUTTON = re.compile(
+    r"v1:(?:(up|dn):(\d{1,12})|(more)|(pick):(\d{1,12})|(rate):(\d{1,12}):([1-5]))"
+)
+
+WELCOME = "Hi! I'm MovieBot. Ask me for films in plain words."
+
+
+class ChatStore(ProfileStore, Protocol):
+    """What the conversation needs from storage (``bot.store.SqliteProfileStore``)."""
+
+    def feedback(self, user_key: str, movie_id: int, liked: bool) -> None: ...
+
+    def feedback_of(self, user_key: str) -> dict[int, bool]: ...
+
+    def mark_shown(self, user_key: str, movie_ids: list[int]) -> None: ...
+
+    def shown(self, user_key: str) -> set[int]: ...
+
+    def clear_shown(self, user_key: str) -> None: ...
+
+    def save_session(self, user_key: str, state: dict[str, Any]) -> None: ...
+
+    def load_session(self, user_key: str) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > MAX_CALLBACK_BYTES or not _BUTTON.fullmatch(self.data):
+            raise ValueError(f"invalid button data {self.data!r}")
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """A tool answer (``reply``) and/or a plain message, plus button rows."""
+
+    reply: Reply | None = None
+    message: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    #: Which parser understood the message ("regex", "llm", "regex-fallback", "command"...).
+    parser: str | None = None
+
+
+class Conversation:
+    def __init__(self, toolbox: Toolbox, parser: Parser, store: ChatStore) -> None:
+        self.toolbox = toolbox
+        self.parser = parser
+        self.store = store
+
+    # ------------------------------------------------------------------ entry points
+
+    def handle_text(self, user_key: str, text: str) -> ChatReply:
+        stripped = text.strip()
+        if stripped.startswith("/"):
+            return self._command(user_key, stripped)
+        if stripped.lower() in ("more", "more please", "next", "show more"):
+            return self._more(user_key)
+        query, source = self._parse(stripped)
+        log.info("user=%s parser=%s intent=%s", _short(user_key), source, query.intent)
+        reply = self._ask(user_key, query)
+        return ChatReply(
+            reply=reply.reply, message=reply.message, buttons=reply.buttons, parser=source
+        )
+
+    def handle_button(self, user_key: str, data: str) -> ChatReply:
+        match = _BUTTON.fullmatch(data) if len(data.encode()) <= MAX_CALLBACK_BYTES else None
+        if match is None:
+            return ChatReply(message="That button has expired. Ask me again?")
+        vote, vote_id, more, pick, pick_id, _rate, rate_id, stars = match.groups()
+        if vote:
+            liked = vote == "up"
+            self.store.feedback(user_key, int(vote_id), liked)
+            title = self._title(int(vote_id))
+            return ChatReply(message=f"{'👍' if liked else '👎'} noted for {title}.")
+        if more:
+            return self._more(user_key)
+        if pick:
+            return self._pick(user_key, int(pick_id))
+        movie_id, rating = int(rate_id), int(stars)
+        self.store.rate(user_key, movie_id, float(rating))
+        return ChatReply(message=f"Noted: {self._title(movie_id)} — {rating}/5.")
+
+    # ------------------------------------------------------------------ answering
+
+    def _parse(self, text: str) -> tuple[Query, str]:
+        with_source = getattr(self.parser, "parse_with_source", None)
+        if with_source is not None:
+            query, source = with_source(text)
+            return query, str(source)
+        return self.parser.parse(text), self.parser.name
+
+    def _profile(self, user_key: str) -> Profile:
+        """The stored profile with 👍/👎 folded in as stars where no explicit rating exists."""
+        profile = self.store.get(user_key)
+        implied = {
+            m: FEEDBACK_STARS[liked] for m, liked in self.store.feedback_of(user_key).items()
+        }
+        if not implied:
+            return profile
+        return profile.model_copy(update={"ratings": {**implied, **profile.ratings}})
+
+    def _ask(self, user_key: str, query: Query) -> ChatReply:
+        """Dispatch one query as a fresh request: page one, shown items skipped."""
+        shown = self.store.shown(user_key)
+        reply = dispatch(query, self._profile(user_key), self.toolbox, self.store, exclude=shown)
+        return self._present(user_key, reply)
+
+    def _present(self, user_key: str, reply: Reply) -> ChatReply:
+        if reply.route == "did_you_mean":
+            ids = [self._movie_id(title) for title in reply.candidates]
+            self.store.save_session(user_key, {"pending": reply.query.model_dump(mode="json")})
+            choices = tuple(
+                (Button(f"{title}", f"v1:pick:{m}"),)
+                for title, m in zip(reply.candidates, ids, strict=True)
+            )
+            return ChatReply(reply=reply, buttons=choices)
+        if reply.route == "rate" and reply.rating is None and reply.title:
+            movie_id = self._movie_id(reply.title)
+            row = tuple(Button(f"{n}★", f"v1:rate:{movie_id}:{n}") for n in range(1, 6))
+            return ChatReply(reply=reply, buttons=(row,))
+        if not reply.results:
+            return ChatReply(reply=reply)
+        ids = [r.movie_id for r in reply.results]
+        self.store.mark_shown(user_key, ids)
+        self.store.save_session(user_key, {"last": reply.query.model_dump(mode="json")})
+        rows: list[tuple[Button, ...]] = [
+            (Button(f"👍 {n}", f"v1:up:{m}"), Button(f"👎 {n}", f"v1:dn:{m}"))
+            for n, m in enumerate(ids, start=1)
+        ]
+        rows.append((Button("More", "v1:more"),))
+        return ChatReply(reply=reply, buttons=tuple(rows))
+
+    def _more(self, user_key: str) -> ChatReply:
+        session = self.store.load_session(user_key) or {}
+        if "last" not in session:
+            return ChatReply(message="Ask me for something first, then I can show more.")
+        return self._ask(user_key, Query.model_validate(session["last"]))
+
+    def _pick(self, user_key: str, movie_id: int) -> ChatReply:
+        session = self.store.load_session(user_key) or {}
+        if "pending" not in session:
+            return ChatReply(message="That choice has expired. Ask me again?")
+        pending = dict(session["pending"])
+        pending["title"] = self._title(movie_id)
+        return self._ask(user_key, Query.model_validate(pending))
+
+    # ------------------------------------------------------------------ commands
+
+    def _command(self, user_key: str, text: str) -> ChatReply:
+        name, _, rest = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()  # "/help@MovieBot" in group chats
+        rest = rest.strip()
+        if name == "start":
+            self.store.clear_shown(user_key)
+            return ChatReply(
+                message=WELCOME, reply=Reply(route="help", query=_help_query()), parser="command"
+            )
+        if name == "help":
+            return ChatReply(reply=Reply(route="help", query=_help_query()), parser="command")
+        if name == "popular":
+            genre = self._genre_or_none(rest)
+            if rest and genre is None:
+                return ChatReply(
+                    message=f"I don't know the genre {rest!r}. Try: {', '.join(self.toolbox.genres)}."
+                )
+            return self._ask(user_key, Query(intent="popular", genre=genre, title=None))
+        if name == "similar":
+            if not rest:
+                return ChatReply(message="Usage: /similar <title>, e.g. /similar the godfather")
+            return self._ask(user_key, Query(intent="similar_to", genre=None, title=rest))
+        if name == "rate":
+            title, _, stars = rest.rpartition(" ")
+            if not title or stars not in {"1", "2", "3", "4", "5"}:
+                return ChatReply(message="Usage: /rate <title> <1-5>, e.g. /rate fargo 5")
+            return self._ask(
+                user_key, Query(intent="rate", genre=None, title=title, rating=int(stars))
+            )
+        if name == "profile":
+            return ChatReply(message=self._profile_text(user_key), parser="command")
+        if name == "link":
+            return self._link(user_key, rest)
+        if name == "forget":
+            self.store.forget(user_key)
+            return ChatReply(
+                message="Done: I forgot your ratings, feedback and history.", parser="command"
+            )
+        return ChatReply(message=f"Unknown command /{name}. Try /help.")
+
+    def _link(self, user_key: str, rest: str) -> ChatReply:
+        if rest.lower() in ("off", "none"):
+            self.store.link(user_key, None)
+            return ChatReply(message="Unlinked.")
+        if not rest.isdigit():
+            return ChatReply(
+                message="Usage: /link <dataset user id>, e.g. /link 196 (or /link off)"
+            )
+        user_id = int(rest)
+        if self.toolbox.recommender.trained.users.index([user_id])[0] < 0:
+            return ChatReply(message=f"There is no user {user_id} in the dataset.")
+        self.store.link(user_key, user_id)
+        return ChatReply(message=f"Linked: you now see recommendations as dataset user {user_id}.")
+
+    def _profile_text(self, user_key: str) -> str:
+        profile = self.store.get(user_key)
+        feedback = self.store.feedback_of(user_key)
+        lines = [f"Ratings: {len(profile.ratings)}"]
+        for movie_id, stars in sorted(profile.ratings.items(), key=lambda kv: -kv[1])[:20]:
+            lines.append(f"  {stars:g}/5  {self._title(movie_id)}")
+        if feedback:
+            ups = sum(feedback.values())
+            lines.append(f"Feedback: {ups} 👍, {len(feedback) - ups} 👎")
+        if profile.dataset_user is not None:
+            lines.append(f"Linked to dataset user {profile.dataset_user}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _genre_or_none(self, text: str) -> str | None:
+        if not text:
+            return None
+        try:
+            return self.toolbox.recommender.genre_name(text)
+        except ConfigError:
+            return None
+
+    def _title(self, movie_id: int) -> str:
+        index = self.toolbox.recommender.item_index(movie_id)
+        return self.toolbox.recommender.titles[index] if index >= 0 else f"movie {movie_id}"
+
+    def _movie_id(self, title: str) -> int:
+        return self.toolbox.movie_id(title)
+
+
+def _help_query() -> Query:
+    return Query(intent="help", genre=None, title=None)
+
+
+def _short(user_key: str) -> str:
+    """Enough of a user key to follow a conversation in the log."""
+    return user_key[:24]

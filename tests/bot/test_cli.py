@@ -1,0 +1,101 @@
+"""The moviebot command line: results on stdout, one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_missing_data_dir_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, out, err = run(capsys, "evaluate", "--data-dir", str(tmp_path / "nowhere"))
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "moviebot: error:" in err and "nowhere" in err and "download" in err
+
+
+def test_malformed_ratings_name_file_and_line(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    ratings = tiny_csv_dir / "ratings.csv"
+    lines = ratings.read_text().splitlines()
+    lines[3] = "1001,501,seven,1000"
+    ratings.write_text("\n".join(lines) + "\n")
+    status, _, err = run(
+        capsys, "popular", "--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m")
+    )
+    assert status == 2
+    assert f"{ratings}:4:" in err and "seven" in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+
+
+def test_unknown_model_name_lists_choices(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path
+) -> None:
+    status, _, err = run(capsys, "evaluate", "--data-dir", str(tiny_csv_dir), "--models", "magic")
+    assert status == 2 and "unknown model 'magic'" in err and "mf-sgd" in err
+
+
+def test_popular_trains_once_then_loads(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"))
+    status, out, _ = run(capsys, "popular", "-k", "3", "--json", *args)
+    assert status == 0
+    results = json.loads(out)
+    assert len(results) == 3
+    assert {"movie_id", "title", "score"} <= set(results[0])
+    assert results[0]["score"] >= results[1]["score"] >= results[2]["score"]
+    (model_dir,) = (tmp_path / "m").iterdir()
+    written = (model_dir / "meta.json").stat().st_mtime_ns
+    status, out2, err2 = run(capsys, "popular", "-k", "3", "--json", *args)
+    assert status == 0 and json.loads(out2) == results
+    assert (model_dir / "meta.json").stat().st_mtime_ns == written  # loaded, not retrained
+    assert "training" not in err2
+
+
+def test_genre_filter_and_recommend_and_similar(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"))
+    status, out, _ = run(capsys, "popular", "--genre", "horror", "-k", "4", "--json", *args)
+    assert status == 0
+    assert all("Horror" in r["genres"] for r in json.loads(out))
+    status, out, _ = run(capsys, "recommend", "--user", "1002", "-k", "5", "--json", *args)
+    assert status == 0
+    recs = json.loads(out)
+    assert len(recs) == 5
+    ratings = (tiny_csv_dir / "ratings.csv").read_text().splitlines()[1:]
+    rated = {int(line.split(",")[1]) for line in ratings if line.startswith("1002,")}
+    assert rated and not rated & {r["movie_id"] for r in recs}
+    assert all(r["predicted_rating"] is not None for r in recs)
+    status, out, _ = run(capsys, "similar", "movie 4", "-k", "3", "--json", *args)
+    assert status == 0 and len(json.loads(out)) == 3
+    status, _, err = run(capsys, "recommend", "--user", "999999", *args)
+    assert status == 2 and "unknown user 999999" in err
+    status, _, err = run(capsys, "popular", "--genre", "opera", *args)
+    assert status == 2 and "unknown genre" in err
+
+
+def test_train_records_validation_metrics(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    status, out, _ = run(
+        capsys, "train", "--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m")
+    )
+    assert status == 0
+    meta = json.loads((Path(out.strip()) / "meta.json").read_text())
+    assert meta["dataset_fingerprint"] in out
+    assert meta["models"]["mf-sgd"]["metrics"]["rmse"] > 0
+    assert meta["models"]["mf-sgd"]["config"]["factors"] >= 1
