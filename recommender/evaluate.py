@@ -8,9 +8,8 @@ What ``moviebot evaluate`` runs.  The protocol, fixed so numbers are comparable 
   every metric, never mapped to something else.
 * **RMSE** over the warm test rows, for models that predict ratings (``predicts_ratings``);
   ``None`` for the others.
-* **Precision@K, Recall@K, NDCG@K** for every model that ranks: all except those named in
-  :data:`NON_RANKING_MODELS` (global mean: every score is equal, so its "ranking" is just item
-  order).  A held-out item is relevant if rated >= 4 (:data:`RELEVANT_RATING`).  Candidates are
+* **Precision@K, Recall@K, NDCG@K** for every model that ranks (``ranks_items``; not the
+  global mean, whose scores are all equal, so its "ranking" would just be item order).  A held-out item is relevant if rated >= 4 (:data:`RELEVANT_RATING`).  Candidates are
   the train items the user did not rate in train (their scores are set to -inf from the train
   CSR before top-K).  Users evaluated: those with at least one relevant *warm* test item.  NDCG
   uses the standard ideal DCG (:func:`recommender.metrics.ranking_metrics`); precision divides
@@ -63,7 +62,6 @@ from recommender.models.base import Recommender
 from recommender.splits import IndexedSplit, SplitName, index_split, split_ratings
 
 __all__ = [
-    "NON_RANKING_MODELS",
     "RELEVANT_RATING",
     "EvaluationReport",
     "EvaluationTargets",
@@ -77,7 +75,6 @@ __all__ = [
 ]
 
 #: Models whose scores carry no ranking (all equal): no P/R/NDCG for them.
-NON_RANKING_MODELS = frozenset({"global-mean"})
 #: A held-out rating at or above this is a relevant item.
 RELEVANT_RATING = 4.0
 #: Working memory per batch of users while ranking: the float32 score block plus top_k's
@@ -119,8 +116,8 @@ class EvaluationReport:
 
 
 def ranks_items(model: str) -> bool:
-    """Whether ``model`` gets ranking metrics (every model but :data:`NON_RANKING_MODELS`)."""
-    return model not in NON_RANKING_MODELS
+    """Whether ``model`` gets ranking metrics (its class's ``ranks_items``)."""
+    return get_model_class(model).ranks_items
 
 
 @dataclass(frozen=True, eq=False)

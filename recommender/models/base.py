@@ -57,6 +57,8 @@ class Recommender(ABC):
     name: ClassVar[str]
     config_type: ClassVar[type[ModelConfig]]
     predicts_ratings: ClassVar[bool] = False
+    #: False for models whose scores carry no ranking (every item equal): no ranking metrics.
+    ranks_items: ClassVar[bool] = True
     #: Content models need one text per item (title words, genres, tags) passed to ``fit``.
     needs_item_text: ClassVar[bool] = False
     #: Values ``moviebot evaluate --tune`` tries for each config field (a grid; empty = none).

@@ -23,6 +23,7 @@ class GlobalMean(Recommender):
     name = "global-mean"
     config_type = GlobalMeanConfig
     predicts_ratings = True
+    ranks_items = False
 
     def __init__(self, config: GlobalMeanConfig | None = None) -> None:
         super().__init__(config)
