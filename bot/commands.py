@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_conversation, configure_logging
-from bot.console import run_console
 from bot.parsing import Parser, make_parser
 from bot.render import render_text
 from bot.settings import Settings
@@ -144,6 +142,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app import build_conversation, configure_logging
+    from bot.console import run_console
+
     settings = settings_from(args)
     configure_logging(settings.log_level)
     conversation, store = build_conversation(settings)
