@@ -22,9 +22,12 @@ __all__ = ["build_conversation", "configure_logging", "ensure_data"]
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
+    # httpx logs every request URL at INFO, and Telegram URLs carry the bot token;
+    # python-telegram-bot's DEBUG lines print the API URL and request parameters.
     for noisy in ("httpx", "httpx2", "httpcore", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    telegram = logging.getLogger("telegram")
+    telegram.setLevel(max(telegram.getEffectiveLevel(), logging.INFO))
 
 
 def ensure_data(settings: Settings) -> Path:

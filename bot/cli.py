@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import commands as bot_commands
+from bot.telegram_app import add_telegram_command
 from recommender import cli as recommender_cli
 from recommender.errors import MovieBotError
 
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     recommender_cli.add_commands(commands)
     bot_commands.add_commands(commands)
+    add_telegram_command(commands)
     return parser
 
 

@@ -1,0 +1,590 @@
+"""The Telegram front-end end to end: the real python-telegram-bot Application talking HTTP to
+a fake Bot API server on 127.0.0.1 (``TELEGRAM_API_BASE_URL``), over a tiny synthetic catalog.
+
+Most tests feed updates with ``application.process_update`` (deterministic); one runs the real
+long-polling loop (getUpdates) and stops it with SIGTERM, the way a service manager would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pytest
+from pydantic import SecretStr
+from telegram import Update
+
+from bot.conversation import Conversation
+from bot.parsing import RegexParser
+from bot.settings import Settings
+from bot.store import SqliteProfileStore
+from bot.telegram_app import (
+    ALLOWED_UPDATES,
+    REFUSAL,
+    SLOW_DOWN,
+    FloodGate,
+    add_telegram_command,
+    build_application,
+    quiet_library_loggers,
+)
+from recommender.data import Dataset
+from recommender.errors import ConfigError
+from recommender.training import train_models
+from tests.conftest import GENRES, REPO_ROOT, make_ratings, write_csv_layout
+from tests.tools.conftest import TITLES
+from tools.toolbox import Toolbox
+
+TOKEN = "123456:SECRET-token-value_abcdefghijklmno"
+ODD_TITLE = "Tom & Jerry <Uncut> (1993)"
+USER = 777
+OK_TRUE: dict[str, Any] = {"ok": True, "result": True}
+
+
+# ---------------------------------------------------------------------------- fake Bot API
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a long poll cut by shutdown) is not news."""
+
+
+class FakeBotApi:
+    """A Bot API server in a thread: records every call, serves queued updates to getUpdates,
+    and can be told to fail the next calls of a method (HTTP status + JSON, or a dropped
+    connection)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.failures: dict[str, list[tuple[int, dict[str, Any]] | str]] = {}
+        self.updates: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+        self._message_ids = itertools.count(1000)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                fake._handle(self, self.path, self.rfile.read(length))
+
+            do_GET = do_POST
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def _handle(self, request: BaseHTTPRequestHandler, path: str, body: bytes) -> None:
+        prefix = f"/bot{TOKEN}/"
+        if not path.startswith(prefix):
+            self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        method = path[len(prefix) :]
+        params = dict(parse_qsl(body.decode())) if body else {}
+        with self._cond:
+            self.calls.append((method, params))
+            queued = self.failures.get(method)
+            failure = queued.pop(0) if queued else None
+            self._cond.notify_all()
+        if isinstance(failure, str):  # "drop": a network error, connection closed unanswered
+            request.close_connection = True
+            request.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if failure is not None:
+            status, payload = failure
+            self._reply(request, status, payload)
+            return
+        self._reply(request, 200, self._result(method, params))
+
+    def _result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "getMe":
+            bot = {"id": 42, "is_bot": True, "first_name": "MovieBot", "username": "movie_test_bot"}
+            return {"ok": True, "result": bot}
+        if method == "getUpdates":
+            offset = int(params.get("offset", 0))
+            deadline = time.monotonic() + 0.3  # a short long-poll keeps shutdown quick
+            with self._cond:
+                while True:
+                    ready = [u for u in self.updates if u["update_id"] >= offset]
+                    if ready or time.monotonic() > deadline:
+                        return {"ok": True, "result": ready}
+                    self._cond.wait(0.05)
+        if method in ("sendMessage", "editMessageText"):
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text", ""),
+            }
+            return {"ok": True, "result": message}
+        if method == "getWebhookInfo":
+            return {
+                "ok": True,
+                "result": {"url": "", "has_custom_certificate": False, "pending_update_count": 0},
+            }
+        return OK_TRUE  # deleteWebhook, answerCallbackQuery, sendChatAction, setMyCommands…
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def push(self, update: dict[str, Any]) -> None:
+        with self._cond:
+            self.updates.append(update)
+            self._cond.notify_all()
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        with self._cond:
+            return [params for name, params in self.calls if name == method]
+
+    def wait_for(self, method: str, count: int, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len([1 for name, _ in self.calls if name == method]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def toolbox() -> Toolbox:
+    """The tools tests' tiny catalog, plus a title that needs HTML escaping."""
+    ratings, movies = make_ratings(np.random.default_rng(7), n_users=80, n_items=40, per_user=20)
+    titles = [*TITLES, ODD_TITLE]
+    movies = movies.copy()
+    movies.loc[: len(titles) - 1, "title"] = titles
+    dataset = Dataset(
+        ratings=ratings,
+        movies=movies,
+        genres=GENRES,
+        layout="csv",
+        path=Path("tiny"),
+        fingerprint="tiny-telegram",
+    )
+    return Toolbox.from_trained(train_models(dataset))
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    fake = FakeBotApi()
+    fake.thread.start()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
+    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
+        yield opened
+
+
+def make_app(
+    api: FakeBotApi,
+    toolbox: Toolbox,
+    store: SqliteProfileStore,
+    *,
+    allowed: frozenset[int] = frozenset(),
+    flood: FloodGate | None = None,
+) -> Any:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=SecretStr(TOKEN),
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_ALLOWED_USERS=allowed,
+    )
+    conversation = Conversation(toolbox, RegexParser(toolbox.titles, toolbox.genres), store)
+    return build_application(settings, conversation, store, flood=flood)
+
+
+_ids = itertools.count(1)
+
+
+def text_update(text: str, user: int = USER) -> dict[str, Any]:
+    n = next(_ids)
+    entities = []
+    if text.startswith("/"):
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {
+        "update_id": n,
+        "message": {
+            "message_id": n,
+            "date": 1_700_000_000,
+            "chat": {"id": user, "type": "private"},
+            "from": {"id": user, "is_bot": False, "first_name": "Ann"},
+            "text": text,
+            "entities": entities,
+        },
+    }
+
+
+def button_update(data: str, user: int = USER) -> dict[str, Any]:
+    n = next(_ids)
+    return {
+        "update_id": n,
+        "callback_query": {
+            "id": f"cb{n}",
+            "chat_instance": "ci",
+            "from": {"id": user, "is_bot": False, "first_name": "Ann"},
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": 1_700_000_000,
+                "chat": {"id": user, "type": "private"},
+                "from": {"id": 42, "is_bot": True, "first_name": "MovieBot"},
+                "text": "an earlier list",
+            },
+        },
+    }
+
+
+async def feed(app: Any, *updates: dict[str, Any]) -> None:
+    for payload in updates:
+        await app.process_update(Update.de_json(payload, app.bot))
+
+
+def session(app: Any, *updates: dict[str, Any]) -> None:
+    """initialize → process the updates → shutdown (what run_polling does minus polling)."""
+
+    async def go() -> None:
+        async with app:
+            await feed(app, *updates)
+
+    asyncio.run(go())
+
+
+def keyboard(params: dict[str, Any]) -> list[list[dict[str, str]]]:
+    rows: list[list[dict[str, str]]] = json.loads(params["reply_markup"])["inline_keyboard"]
+    return rows
+
+
+def button_data(params: dict[str, Any]) -> list[str]:
+    return [b["callback_data"] for row in keyboard(params) for b in row]
+
+
+# ---------------------------------------------------------------------------- tests
+
+
+def test_start_and_help(api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore) -> None:
+    session(make_app(api, toolbox, store), text_update("/start"), text_update("/help"))
+    start, help_ = api.sent()
+    assert start["parse_mode"] == "HTML" and int(start["chat_id"]) == USER
+    assert "MovieBot" in start["text"] and "movies like the godfather" in start["text"]
+    assert "movies like the godfather" in help_["text"] and "reply_markup" not in help_
+    methods = [name for name, _ in api.calls]
+    assert methods[0] == "getMe" and "setMyCommands" not in methods  # post_init: run_polling only
+    assert methods.count("sendChatAction") >= 2
+    actions = api.sent("sendChatAction")
+    assert all(a["action"] == "typing" for a in actions)
+
+
+def test_free_text_gets_html_and_keyboard(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    session(make_app(api, toolbox, store), text_update("give me 3 horror movies"))
+    (reply,) = api.sent()
+    assert reply["parse_mode"] == "HTML"
+    assert "<b>Popular picks:</b>" in reply["text"]
+    assert reply["text"].count("Horror") == 3
+    data = button_data(reply)
+    assert data[-1] == "v1:more"
+    assert [d.split(":")[1] for d in data[:-1]] == ["up", "dn"] * 3
+    assert all(len(d.encode()) <= 64 for d in data)
+
+
+def test_thumbs_up_is_a_toast_and_stored(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    app = make_app(api, toolbox, store)
+
+    async def go() -> None:
+        async with app:
+            await feed(app, text_update("give me 3 horror movies"))
+            first = button_data(api.sent()[0])[0]
+            await feed(app, button_update(first))
+
+    asyncio.run(go())
+    movie_id = int(button_data(api.sent()[0])[0].split(":")[2])
+    assert store.feedback_of(f"telegram:{USER}") == {movie_id: True}
+    (answer,) = api.sent("answerCallbackQuery")
+    assert answer["text"].startswith("👍 noted for ")
+    assert len(api.sent()) == 1  # a toast, not a new message
+    assert len(api.sent("sendChatAction")) == 1  # typing for the search only, not for 👍
+
+
+def test_more_pages_without_repeats(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    session(
+        make_app(api, toolbox, store),
+        text_update("give me 3 horror movies"),
+        button_update("v1:more"),
+        button_update("v1:more"),
+    )
+    pages = api.sent()
+    assert len(pages) == 3 and len(api.sent("answerCallbackQuery")) == 2
+    assert len(api.sent("sendChatAction")) == 3  # "typing…" while each page is found
+    ids = [{d.split(":")[2] for d in button_data(p)[:-1]} for p in pages]
+    assert all(len(page) == 3 for page in ids)
+    assert len(ids[0] | ids[1] | ids[2]) == 9  # no film shown twice
+
+
+def test_did_you_mean_pick(api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore) -> None:
+    app = make_app(api, toolbox, store)
+
+    async def go() -> None:
+        async with app:
+            await feed(app, text_update("movies like godfather"))
+            choices = keyboard(api.sent()[0])
+            assert [row[0]["text"] for row in choices] == TITLES[4:6]
+            await feed(app, button_update(choices[1][0]["callback_data"]))
+
+    asyncio.run(go())
+    question, answer = api.sent()
+    assert "Which one do you mean" in question["text"]
+    assert "Movies like <b>Godfather: Part II, The (1974)</b>" in answer["text"]
+    assert button_data(answer)[-1] == "v1:more"
+
+
+def test_rate_and_profile(api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore) -> None:
+    session(make_app(api, toolbox, store), text_update("/rate fargo 5"), text_update("/profile"))
+    rated, profile = api.sent()
+    assert "Fargo (1996) — 5/5" in rated["text"]
+    assert "Ratings: 1" in profile["text"] and "5/5  Fargo (1996)" in profile["text"]
+    assert store.get(f"telegram:{USER}").ratings == {toolbox.movie_id("Fargo (1996)"): 5.0}
+
+
+def test_forget_empties_that_user_only(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    session(
+        make_app(api, toolbox, store),
+        text_update("/rate heat 4"),
+        text_update("/rate fargo 2", user=USER + 1),
+        text_update("/forget"),
+    )
+    assert "forgot" in api.sent()[-1]["text"]
+    assert store.get(f"telegram:{USER}").ratings == {}
+    assert store.get(f"telegram:{USER + 1}").ratings != {}
+
+
+def test_allow_list_refuses_once(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    app = make_app(api, toolbox, store, allowed=frozenset({USER}))
+    session(
+        app,
+        text_update("/start", user=999),
+        text_update("give me 3 horror movies", user=999),
+        text_update("/help", user=USER),
+    )
+    refusal, welcome = api.sent()
+    assert refusal["text"] == REFUSAL and int(refusal["chat_id"]) == 999
+    assert int(welcome["chat_id"]) == USER
+    assert store.get("telegram:999").ratings == {} and not store.shown("telegram:999")
+
+
+def test_flood_limit_says_slow_down_once(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    now = [0.0]
+    gate = FloodGate(limit=2, window_s=10.0, clock=lambda: now[0])
+    app = make_app(api, toolbox, store, flood=gate)
+
+    async def go() -> None:
+        async with app:
+            await feed(app, *(text_update("/help") for _ in range(5)))
+            now[0] = 10.5  # the window has passed
+            await feed(app, text_update("/help"))
+
+    asyncio.run(go())
+    texts = [p["text"] for p in api.sent()]
+    assert texts[2] == SLOW_DOWN and texts.count(SLOW_DOWN) == 1
+    assert len(texts) == 4 and "movies like the godfather" in texts[3]
+
+
+def test_titles_are_escaped(api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore) -> None:
+    session(make_app(api, toolbox, store), text_update("movies like tom & jerry"))
+    (reply,) = api.sent()
+    assert "Movies like <b>Tom &amp; Jerry &lt;Uncut&gt; (1993)</b>" in reply["text"]
+    assert ODD_TITLE not in reply["text"]
+
+
+def test_long_text_is_truncated_and_said(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    session(make_app(api, toolbox, store), text_update("give me 3 horror movies " + "x" * 2000))
+    (reply,) = api.sent()
+    assert reply["text"].startswith("(I only read the first 1,000 characters.)")
+    assert len(reply["text"]) <= 4096
+
+
+# AIORateLimiter reads RetryAfter.retry_after, deprecated as a number since v22.2.
+@pytest.mark.filterwarnings("ignore:.*retry_after.*")
+def test_429_is_retried_and_reply_arrives(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    too_many = {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }
+    api.failures["sendMessage"] = [(429, too_many)]
+    started = time.monotonic()
+    session(make_app(api, toolbox, store), text_update("/help"))
+    sends = api.sent()
+    assert len(sends) == 2 and sends[0] == sends[1]  # the same message, sent again
+    assert time.monotonic() - started >= 1.0  # after waiting retry_after
+
+
+def test_network_error_on_send_is_retried(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    api.failures["sendMessage"] = ["drop"]
+    session(make_app(api, toolbox, store), text_update("/help"))
+    assert len(api.sent()) == 2 and api.sent()[0] == api.sent()[1]
+
+
+def test_error_handler_logs_without_token(
+    api: FakeBotApi,
+    toolbox: Toolbox,
+    store: SqliteProfileStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing send (400) reaches the one error handler; at DEBUG nothing logs the token."""
+    saved = {name: logging.getLogger(name).level for name in ("telegram", "httpx", "httpcore")}
+    try:
+        quiet_library_loggers()
+        caplog.set_level(logging.DEBUG)
+        bad = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        api.failures["sendMessage"] = [(400, bad)]
+        session(make_app(api, toolbox, store), text_update("/help"))
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    errors = [r for r in caplog.records if r.name == "moviebot.telegram" and r.levelname == "ERROR"]
+    assert len(errors) == 1 and "BadRequest" in errors[0].getMessage()
+    assert api.sent()[-1]["text"].startswith("Sorry, something went wrong")  # the apology
+    assert caplog.records and TOKEN not in caplog.text
+    assert TOKEN.split(":")[1] not in caplog.text
+
+
+def test_polling_and_sigterm_close_the_store(
+    api: FakeBotApi, toolbox: Toolbox, tmp_path: Path
+) -> None:
+    """The real thing: run_polling against the fake server, /start via getUpdates, SIGTERM."""
+    store = SqliteProfileStore(tmp_path / "polling.sqlite3")
+    app = make_app(api, toolbox, store)
+    api.push(text_update("/start"))
+    api.push(button_update("v1:more"))  # nothing asked yet: a toast, not a message
+
+    def stop_when_answered() -> None:
+        api.wait_for("answerCallbackQuery", 1, timeout=15.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_when_answered, daemon=True)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        stopper.start()
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=True)
+    finally:
+        asyncio.set_event_loop(None)
+        stopper.join(timeout=5)
+    methods = [name for name, _ in api.calls]
+    assert {"getMe", "deleteWebhook", "getUpdates", "setMyCommands"} <= set(methods)
+    (welcome,) = api.sent()
+    assert "MovieBot" in welcome["text"]
+    (toast,) = api.sent("answerCallbackQuery")
+    assert toast["text"].startswith("Ask me for something first")
+    assert json.loads(api.sent("getUpdates")[0]["allowed_updates"]) == ALLOWED_UPDATES
+    with pytest.raises(Exception, match="closed"):  # post_shutdown closed the database
+        store.get("telegram:1")
+
+
+def test_missing_token_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    parser = argparse.ArgumentParser()
+    add_telegram_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["telegram", "--data-dir", str(tmp_path / "none")])
+    with pytest.raises(ConfigError, match="set TELEGRAM_BOT_TOKEN"):
+        args.handler(args)
+
+
+def test_command_serves_and_exits_cleanly_on_sigterm(api: FakeBotApi, tmp_path: Path) -> None:
+    """``moviebot telegram`` as a process: loads data, trains, polls, answers, stops on SIGTERM
+    with status 0 and the database closed; its INFO log never shows the token."""
+    ratings, movies = make_ratings(np.random.default_rng(3))
+    data_dir = write_csv_layout(tmp_path / "data", ratings, movies)
+    program = (
+        "import argparse, sys\n"
+        "from bot.telegram_app import add_telegram_command\n"
+        "parser = argparse.ArgumentParser()\n"
+        "add_telegram_command(parser.add_subparsers())\n"
+        "args = parser.parse_args(sys.argv[1:])\n"
+        "sys.exit(args.handler(args))\n"
+    )
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url + "/",
+        "MOVIEBOT_LOG_LEVEL": "DEBUG",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    argv = ["telegram", "--data-dir", str(data_dir), "--model-dir", str(tmp_path / "models")]
+    argv += ["--db", str(tmp_path / "bot.sqlite3"), "--parser", "regex"]
+    api.push(text_update("/popular"))
+    process = subprocess.Popen(
+        [sys.executable, "-c", program, *argv],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        answered = api.wait_for("sendMessage", 1, timeout=60.0)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert answered and process.returncode == 0, err
+    assert "<b>Popular picks:</b>" in api.sent()[0]["text"]
+    assert "profile database closed" in err
+    assert TOKEN not in err and TOKEN.split(":")[1] not in err
