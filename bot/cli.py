@@ -10,10 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot import commands as bot_commands
+from bot.settings import Settings
 from bot.telegram_app import add_telegram_command
 from recommender import cli as recommender_cli
-from recommender.errors import MovieBotError
+from recommender.errors import ConfigError, MovieBotError
 
 __all__ = ["build_parser", "main"]
 
@@ -29,9 +32,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def apply_settings(args: argparse.Namespace) -> None:
+    """Fill --data-dir / --model-dir left unset from the settings (environment and .env)."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "settings"
+        raise ConfigError(f"bad setting {where}: {problem['msg']}") from None
+    if getattr(args, "data_dir", False) is None and settings.data_dir is not None:
+        args.data_dir = settings.data_dir
+    if getattr(args, "model_dir", False) is None:
+        args.model_dir = settings.models_dir()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        apply_settings(args)
         status: int = args.handler(args)
     except MovieBotError as error:
         recommender_cli.write_error(str(error))
