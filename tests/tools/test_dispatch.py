@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tools.dispatch import dispatch
@@ -116,3 +118,18 @@ def test_excluded_items_are_skipped_and_k_still_filled(
     assert [r.movie_id for r in both.results] == [
         r.movie_id for r in first.results + second.results
     ]
+
+
+@pytest.mark.ml100k
+def test_seed_example_star_wars_companions(ml100k_dir: Path, tmp_path: Path) -> None:
+    """The seed's contract: similar to Star Wars (1977) puts Empire and Jedi in the top 3."""
+    from recommender.data import load_dataset
+    from recommender.training import train_models
+
+    toolbox = Toolbox.from_trained(
+        train_models(load_dataset(ml100k_dir), names=["popularity", "item-knn", "content"])
+    )
+    store = InMemoryProfileStore()
+    reply = dispatch(q("similar_to", title="Star Wars (1977)", k=3), store.get("u"), toolbox, store)
+    titles = {r.title for r in reply.results}
+    assert {"Empire Strikes Back, The (1980)", "Return of the Jedi (1983)"} <= titles
