@@ -2,16 +2,19 @@
 
 With a terminal it is a friendly prompt; with piped input it answers each line in order and
 exits at the end of input, so it can be scripted and tested.
+
+A terminal has no buttons: after a did-you-mean question (numbered choices) or a star question,
+a line that is just a number presses the matching button.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from bot.conversation import Conversation
+from bot.conversation import ChatReply, Conversation
 from bot.render import HELP_TEXT, render_chat_plain
 
-__all__ = ["run_console"]
+__all__ = ["run_console", "typed_choices"]
 
 BANNER = "MovieBot — ask for films in plain words. /help for ideas, Ctrl-D to leave.\n"
 
@@ -21,6 +24,7 @@ def run_console(
 ) -> int:
     if interactive:
         stdout.write(BANNER + HELP_TEXT + "\n\n")
+    choices: dict[str, str] = {}
     while True:
         if interactive:
             stdout.write("you> ")
@@ -33,6 +37,24 @@ def run_console(
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
-        answer = render_chat_plain(conversation.handle_text(user_key, text))
-        stdout.write(("bot> " if interactive else "") + answer + "\n\n")
+        pressed = choices.get(text.strip())
+        if pressed is not None:
+            chat = conversation.handle_button(user_key, pressed)
+        else:
+            chat = conversation.handle_text(user_key, text)
+        choices = typed_choices(chat)
+        stdout.write(("bot> " if interactive else "") + render_chat_plain(chat) + "\n\n")
         stdout.flush()
+
+
+def typed_choices(chat: ChatReply) -> dict[str, str]:
+    """What a typed number means after this reply: "2" -> the second did-you-mean choice, or
+    "4" -> four stars.  Empty after any other reply, so numbers are ordinary text again."""
+    reply = chat.reply
+    if reply is None or not chat.buttons:
+        return {}
+    if reply.route == "did_you_mean":
+        return {str(n): row[0].data for n, row in enumerate(chat.buttons, start=1)}
+    if reply.route == "rate" and reply.rating is None:
+        return {str(n): button.data for n, button in enumerate(chat.buttons[0], start=1)}
+    return {}

@@ -5,18 +5,27 @@ chat more than one-shot parsing: slash commands, paging ("More" continues the la
 where it stopped, never repeating), 👍/👎 feedback, did-you-mean choices and the star buttons of
 a rating without stars.  All state lives in the store, so a restart loses nothing.
 
+Paging: the store's "shown" items are those of the current list only.  A new request starts a
+new list at page one of its own ranking (so "movies like Toy Story" is not missing Aladdin just
+because Aladdin was among the popular comedies shown earlier); "More" skips what this list
+already showed and fills k from the rest of the same ranking.
+
 Button data is ``v1:<action>[:args]``, at most 64 bytes (Telegram's limit), and is validated:
-anything else is answered with a polite "expired" message, never acted on.
+anything else — malformed, oversized, a movie id not in the catalog, a choice that was not
+offered — is answered with a polite "expired" message, never acted on.
+
+``ChatReply.parser`` says what understood each message: the parser's name for free text,
+"command" for slash commands and typed "more", "button" for button presses.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from bot.parsing import Parser
+from bot.parsing import Parser, clean_text
 from recommender.errors import ConfigError
 from tools.dispatch import dispatch
 from tools.profiles import Profile, ProfileStore
@@ -36,6 +45,8 @@ _BUTTON = re.compile(
 )
 
 WELCOME = "Hi! I'm MovieBot. Ask me for films in plain words."
+EXPIRED = "That button has expired. Ask me again?"
+_DATASET_USER = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() accepts "²", int() not
 
 
 class ChatStore(ProfileStore, Protocol):
@@ -82,15 +93,17 @@ class Conversation:
         self.toolbox = toolbox
         self.parser = parser
         self.store = store
+        self._ids_by_title: dict[str, list[int]] | None = None  # built on first did-you-mean
 
     # ------------------------------------------------------------------ entry points
 
     def handle_text(self, user_key: str, text: str) -> ChatReply:
         stripped = text.strip()
         if stripped.startswith("/"):
-            return self._command(user_key, stripped)
+            # Cleaned and capped like parser input: a command's argument is resolved as a title.
+            return replace(self._command(user_key, clean_text(stripped)), parser="command")
         if stripped.lower() in ("more", "more please", "next", "show more"):
-            return self._more(user_key)
+            return replace(self._more(user_key), parser="command")
         query, source = self._parse(stripped)
         log.info("user=%s parser=%s intent=%s", _short(user_key), source, query.intent)
         reply = self._ask(user_key, query)
@@ -99,20 +112,27 @@ class Conversation:
         )
 
     def handle_button(self, user_key: str, data: str) -> ChatReply:
-        match = _BUTTON.fullmatch(data) if len(data.encode()) <= MAX_CALLBACK_BYTES else None
+        return replace(self._button(user_key, data), parser="button")
+
+    def _button(self, user_key: str, data: str) -> ChatReply:
+        valid = isinstance(data, str) and len(data.encode(errors="replace")) <= MAX_CALLBACK_BYTES
+        match = _BUTTON.fullmatch(data) if valid else None
         if match is None:
-            return ChatReply(message="That button has expired. Ask me again?")
+            return ChatReply(message=EXPIRED)
         vote, vote_id, more, pick, pick_id, _rate, rate_id, stars = match.groups()
-        if vote:
-            liked = vote == "up"
-            self.store.feedback(user_key, int(vote_id), liked)
-            title = self._title(int(vote_id))
-            return ChatReply(message=f"{'👍' if liked else '👎'} noted for {title}.")
         if more:
             return self._more(user_key)
+        movie_id = int(vote_id or pick_id or rate_id)
+        if self.toolbox.recommender.item_index(movie_id) < 0:  # forged, or from another catalog
+            return ChatReply(message=EXPIRED)
+        if vote:
+            liked = vote == "up"
+            self.store.feedback(user_key, movie_id, liked)
+            title = self._title(movie_id)
+            return ChatReply(message=f"{'👍' if liked else '👎'} noted for {title}.")
         if pick:
-            return self._pick(user_key, int(pick_id))
-        movie_id, rating = int(rate_id), int(stars)
+            return self._pick(user_key, movie_id)
+        rating = int(stars)
         self.store.rate(user_key, movie_id, float(rating))
         return ChatReply(message=f"Noted: {self._title(movie_id)} — {rating}/5.")
 
@@ -135,16 +155,18 @@ class Conversation:
             return profile
         return profile.model_copy(update={"ratings": {**implied, **profile.ratings}})
 
-    def _ask(self, user_key: str, query: Query) -> ChatReply:
-        """Dispatch one query as a fresh request: page one, shown items skipped."""
-        shown = self.store.shown(user_key)
+    def _ask(self, user_key: str, query: Query, *, more: bool = False) -> ChatReply:
+        """Dispatch one query: a new request answers page one; ``more`` skips the items this
+        list already showed."""
+        shown = self.store.shown(user_key) if more else set()
         reply = dispatch(query, self._profile(user_key), self.toolbox, self.store, exclude=shown)
-        return self._present(user_key, reply)
+        return self._present(user_key, reply, new_list=not more)
 
-    def _present(self, user_key: str, reply: Reply) -> ChatReply:
+    def _present(self, user_key: str, reply: Reply, *, new_list: bool = True) -> ChatReply:
         if reply.route == "did_you_mean":
-            ids = [self._movie_id(title) for title in reply.candidates]
-            self.store.save_session(user_key, {"pending": reply.query.model_dump(mode="json")})
+            ids = self._candidate_ids(reply.candidates)
+            pending = {"query": reply.query.model_dump(mode="json"), "choices": ids}
+            self._update_session(user_key, pending=pending)
             choices = tuple(
                 (Button(f"{title}", f"v1:pick:{m}"),)
                 for title, m in zip(reply.candidates, ids, strict=True)
@@ -157,8 +179,10 @@ class Conversation:
         if not reply.results:
             return ChatReply(reply=reply)
         ids = [r.movie_id for r in reply.results]
+        if new_list:
+            self.store.clear_shown(user_key)
         self.store.mark_shown(user_key, ids)
-        self.store.save_session(user_key, {"last": reply.query.model_dump(mode="json")})
+        self._update_session(user_key, last=reply.query.model_dump(mode="json"))
         rows: list[tuple[Button, ...]] = [
             (Button(f"👍 {n}", f"v1:up:{m}"), Button(f"👎 {n}", f"v1:dn:{m}"))
             for n, m in enumerate(ids, start=1)
@@ -170,15 +194,24 @@ class Conversation:
         session = self.store.load_session(user_key) or {}
         if "last" not in session:
             return ChatReply(message="Ask me for something first, then I can show more.")
-        return self._ask(user_key, Query.model_validate(session["last"]))
+        return self._ask(user_key, Query.model_validate(session["last"]), more=True)
 
     def _pick(self, user_key: str, movie_id: int) -> ChatReply:
+        """Answer the pending did-you-mean question with the chosen movie (once)."""
         session = self.store.load_session(user_key) or {}
-        if "pending" not in session:
+        pending = session.get("pending")
+        if not isinstance(pending, dict) or movie_id not in pending.get("choices", ()):
             return ChatReply(message="That choice has expired. Ask me again?")
-        pending = dict(session["pending"])
-        pending["title"] = self._title(movie_id)
-        return self._ask(user_key, Query.model_validate(pending))
+        self._update_session(user_key, pending=None)
+        query = Query.model_validate({**pending["query"], "title": self._title(movie_id)})
+        return self._ask(user_key, query)
+
+    def _update_session(self, user_key: str, **changes: Any) -> None:
+        """Change some session keys, keeping the others (a did-you-mean keeps "more" working);
+        a None value drops the key."""
+        session = self.store.load_session(user_key) or {}
+        session.update(changes)
+        self.store.save_session(user_key, {k: v for k, v in session.items() if v is not None})
 
     # ------------------------------------------------------------------ commands
 
@@ -205,12 +238,14 @@ class Conversation:
                 return ChatReply(message="Usage: /similar <title>, e.g. /similar the godfather")
             return self._ask(user_key, Query(intent="similar_to", genre=None, title=rest))
         if name == "rate":
+            # "/rate fargo 5" stores five stars; "/rate fargo" asks for them with star buttons.
             title, _, stars = rest.rpartition(" ")
-            if not title or stars not in {"1", "2", "3", "4", "5"}:
+            if not title or not stars.isdecimal():
+                title, stars = rest, ""
+            if not title or stars not in {"", "1", "2", "3", "4", "5"}:
                 return ChatReply(message="Usage: /rate <title> <1-5>, e.g. /rate fargo 5")
-            return self._ask(
-                user_key, Query(intent="rate", genre=None, title=title, rating=int(stars))
-            )
+            rating = int(stars) if stars else None
+            return self._ask(user_key, Query(intent="rate", genre=None, title=title, rating=rating))
         if name == "profile":
             return ChatReply(message=self._profile_text(user_key), parser="command")
         if name == "link":
@@ -226,7 +261,7 @@ class Conversation:
         if rest.lower() in ("off", "none"):
             self.store.link(user_key, None)
             return ChatReply(message="Unlinked.")
-        if not rest.isdigit():
+        if not _DATASET_USER.fullmatch(rest):
             return ChatReply(
                 message="Usage: /link <dataset user id>, e.g. /link 196 (or /link off)"
             )
@@ -265,6 +300,25 @@ class Conversation:
 
     def _movie_id(self, title: str) -> int:
         return self.toolbox.movie_id(title)
+
+    def _candidate_ids(self, candidates: tuple[str, ...]) -> list[int]:
+        """Movie ids of did-you-mean candidates.  Catalogs repeat some titles (ML-100K lists
+        "Chasing Amy (1997)" twice), so the n-th repeat of a title gets the n-th such id
+        rather than every button naming the same movie."""
+        if self._ids_by_title is None:
+            by_title: dict[str, list[int]] = {}
+            ids = self.toolbox.recommender.trained.items.ids
+            for index, title in enumerate(self.toolbox.recommender.titles):
+                by_title.setdefault(title, []).append(int(ids[index]))
+            self._ids_by_title = by_title
+        used: dict[str, int] = {}
+        chosen = []
+        for title in candidates:
+            same = self._ids_by_title.get(title) or [self._movie_id(title)]
+            nth = used.get(title, 0)
+            used[title] = nth + 1
+            chosen.append(same[min(nth, len(same) - 1)])
+        return chosen
 
 
 def _help_query() -> Query:

@@ -67,9 +67,20 @@ TELEGRAM_LIMIT = 4096
 
 
 def render_chat_plain(chat: ChatReply) -> str:
-    """A chat reply for the console: the message, the answer, and how to go on."""
-    parts = [p for p in (chat.message, render_text(chat.reply) if chat.reply else None) if p]
-    if chat.reply is not None and chat.reply.results:
+    """A chat reply for the console: the message, the answer, and how to go on.
+
+    A terminal has no buttons, so did-you-mean choices are numbered and the console takes the
+    typed number (or the stars, after "How many stars") as the button press."""
+    reply = chat.reply
+    if reply is not None and reply.route == "did_you_mean" and chat.buttons:
+        options = "\n".join(f"  {n}. {title}" for n, title in enumerate(reply.candidates, 1))
+        answer: str | None = (
+            f'Which one do you mean by "{reply.query.title}"? (type the number)\n{options}'
+        )
+    else:
+        answer = render_text(reply) if reply is not None else None
+    parts = [p for p in (chat.message, answer) if p]
+    if reply is not None and reply.results:
         parts.append("(say 'more' for more)")
     return "\n".join(parts)
 
