@@ -201,6 +201,8 @@ def main() -> None:
     parser.add_argument("--crowd-users", type=int, default=100)
     parser.add_argument("--startup-runs", type=int, default=5)
     args = parser.parse_args()
+    # the start-up runs are child processes with their own working directory
+    args.data_dir, args.model_dir = args.data_dir.resolve(), args.model_dir.resolve()
     rng = random.Random(20261129)
 
     with tempfile.TemporaryDirectory(prefix="moviebot-bench-") as scratch:

@@ -16,8 +16,6 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 from pydantic import Field
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from recommender.data.vocabulary import Vocabulary
 from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
@@ -47,6 +45,13 @@ def item_documents(movies: pd.DataFrame, items: Vocabulary) -> list[str]:
     return docs
 
 
+def _normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row to unit L2 norm (empty rows stay empty)."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ matrix)
+
+
 class ContentTfidfConfig(ModelConfig):
     min_df: int = Field(1, ge=1, description="Ignore terms in fewer items than this.")
     max_features: int = Field(50_000, ge=10, description="Keep at most this many terms.")
@@ -73,6 +78,10 @@ class ContentTfidf(Recommender):
         self._docs = item_text
 
     def _fit(self, train: sp.csr_matrix, progress: ProgressFn | None) -> None:
+        # scikit-learn is imported here, not at module level: loading a fitted model (every
+        # chat start) needs none of it, and the import costs over half a second.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(
             min_df=self.config.min_df,
             max_features=self.config.max_features,
@@ -94,7 +103,7 @@ class ContentTfidf(Recommender):
         liked = ratings.copy()
         liked.data = (ratings.data >= np.repeat(means, counts)).astype(np.float32)
         liked.eliminate_zeros()
-        return sp.csr_matrix(normalize(liked @ self.item_vectors), dtype=np.float32)
+        return _normalize_rows(sp.csr_matrix(liked @ self.item_vectors, dtype=np.float32))
 
     def similar_items(self, item: int, n: int) -> tuple[IndexArray, npt.NDArray[np.float32]]:
         """The ``n`` items with the most similar text to ``item`` (itself excluded)."""
