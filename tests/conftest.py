@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from recommender.data import Vocabulary, interactions
+from recommender.data import Dataset, Vocabulary, interactions
+from recommender.training import train_models
+from tools.toolbox import Toolbox
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GENRES = ("Action", "Comedy", "Drama", "Horror")
@@ -53,6 +55,23 @@ def make_ratings(
         }
     )
     return ratings, movies
+
+
+def tiny_toolbox(titles: list[str], fingerprint: str = "tiny") -> Toolbox:
+    """Tools over models trained on 80 synthetic users x 40 movies, the first movies renamed
+    to ``titles`` so title resolution has real names to work with."""
+    ratings, movies = make_ratings(np.random.default_rng(7), n_users=80, n_items=40, per_user=20)
+    movies = movies.copy()
+    movies.loc[: len(titles) - 1, "title"] = titles
+    dataset = Dataset(
+        ratings=ratings,
+        movies=movies,
+        genres=GENRES,
+        layout="csv",
+        path=Path("tiny"),
+        fingerprint=fingerprint,
+    )
+    return Toolbox.from_trained(train_models(dataset))
 
 
 @pytest.fixture

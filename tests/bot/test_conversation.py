@@ -20,9 +20,7 @@ from bot.conversation import MAX_CALLBACK_BYTES, Button, ChatReply, Conversation
 from bot.parsing import RegexParser
 from bot.render import TELEGRAM_LIMIT, render_chat_html, render_chat_plain
 from bot.store import SqliteProfileStore
-from recommender.data import Dataset
-from recommender.training import train_models
-from tests.conftest import GENRES, make_ratings
+from tests.conftest import GENRES, tiny_toolbox
 from tools.results import MovieResult, Reply
 from tools.schema import Query
 from tools.toolbox import PopularArgs, Toolbox
@@ -46,18 +44,7 @@ HTML_TITLE = "Tom & Jerry: <The Movie> (1992)"
 
 @pytest.fixture(scope="module")
 def toolbox() -> Toolbox:
-    ratings, movies = make_ratings(np.random.default_rng(7), n_users=80, n_items=40, per_user=20)
-    movies = movies.copy()
-    movies.loc[: len(TITLES) - 1, "title"] = TITLES
-    dataset = Dataset(
-        ratings=ratings,
-        movies=movies,
-        genres=GENRES,
-        layout="csv",
-        path=Path("tiny"),
-        fingerprint="tiny",
-    )
-    return Toolbox.from_trained(train_models(dataset))
+    return tiny_toolbox(TITLES)
 
 
 @pytest.fixture

@@ -43,10 +43,8 @@ from bot.telegram_app import (
     build_application,
     quiet_library_loggers,
 )
-from recommender.data import Dataset
 from recommender.errors import ConfigError
-from recommender.training import train_models
-from tests.conftest import GENRES, REPO_ROOT, make_ratings, write_csv_layout
+from tests.conftest import REPO_ROOT, make_ratings, tiny_toolbox, write_csv_layout
 from tests.tools.conftest import TITLES
 from tools.toolbox import Toolbox
 
@@ -183,19 +181,7 @@ class FakeBotApi:
 @pytest.fixture(scope="module")
 def toolbox() -> Toolbox:
     """The tools tests' tiny catalog, plus a title that needs HTML escaping."""
-    ratings, movies = make_ratings(np.random.default_rng(7), n_users=80, n_items=40, per_user=20)
-    titles = [*TITLES, ODD_TITLE]
-    movies = movies.copy()
-    movies.loc[: len(titles) - 1, "title"] = titles
-    dataset = Dataset(
-        ratings=ratings,
-        movies=movies,
-        genres=GENRES,
-        layout="csv",
-        path=Path("tiny"),
-        fingerprint="tiny-telegram",
-    )
-    return Toolbox.from_trained(train_models(dataset))
+    return tiny_toolbox([*TITLES, ODD_TITLE], fingerprint="tiny-telegram")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot.parsing.base import MAX_INPUT_CHARS, clean_text
 from bot.parsing.regex import RegexParser
 from tests.bot.parsing.test_dev_set import ml100k_parser
-from tests.tools.conftest import tiny_dataset, toolbox
+from tests.tools.conftest import toolbox
 from tools.dispatch import dispatch
 from tools.profiles import InMemoryProfileStore
 from tools.results import Reply
@@ -26,7 +26,7 @@ from tools.schema import Query
 from tools.titles import TitleIndex
 from tools.toolbox import Toolbox
 
-__all__ = ["ml100k_parser", "tiny_dataset", "toolbox"]  # fixtures imported for this module
+__all__ = ["ml100k_parser", "toolbox"]  # fixtures imported for this module
 
 GENRES = (
     "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
