@@ -99,3 +99,72 @@ def test_train_records_validation_metrics(
     assert meta["dataset_fingerprint"] in out
     assert meta["models"]["mf-sgd"]["metrics"]["rmse"] > 0
     assert meta["models"]["mf-sgd"]["config"]["factors"] >= 1
+
+
+def test_parse_prints_one_json_object(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = (
+        "--data-dir",
+        str(tiny_csv_dir),
+        "--model-dir",
+        str(tmp_path / "m"),
+        "--parser",
+        "regex",
+    )
+    status, out, _ = run(capsys, "parse", "give me a dozen scary movies", *args)
+    assert status == 0
+    parsed = json.loads(out)
+    assert parsed == {
+        "intent": "recommend_genre",
+        "genre": "Horror",
+        "title": None,
+        "k": 12,
+        "rating": None,
+        "resolved_title": None,
+        "parser": "regex",
+    }
+
+
+def test_parse_jsonl_answers_each_line_in_order(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+) -> None:
+    import io
+
+    lines = ["hello", "more like movie 3 (1983)", "rate movie 5 (1985) 4/5", ""]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    args = (
+        "--data-dir",
+        str(tiny_csv_dir),
+        "--model-dir",
+        str(tmp_path / "m"),
+        "--parser",
+        "regex",
+    )
+    status, out, _ = run(capsys, "parse", "--jsonl", *args)
+    assert status == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["intent"] for r in rows] == ["help", "similar_to", "rate", "help"]
+    assert rows[1]["resolved_title"] == "Movie 3 (1983)"
+    assert rows[2]["resolved_title"] == "Movie 5 (1985)" and rows[2]["rating"] == 4
+
+
+def test_evaluate_tune_records_values_that_later_runs_use(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"))
+    status, out, _ = run(capsys, "evaluate", "--tune", "--models", "ease", "--json", *args)
+    assert status == 0
+    tuning = json.loads((tmp_path / "m" / "tuning.json").read_text())
+    assert "ease" in json.dumps(tuning)
+    assert json.loads(out)[0]["model"] == "ease"
+    status, out, _ = run(capsys, "train", "--models", "ease", "--no-validate", *args)
+    meta = json.loads((Path(out.strip()) / "meta.json").read_text())
+    from recommender.tuning import load_tuning
+
+    chosen = load_tuning(tmp_path / "m" / "tuning.json", meta["dataset_fingerprint"])["ease"]
+    config = meta["models"]["ease"]["config"]
+    assert all(config[key] == value for key, value in chosen.items())
