@@ -261,3 +261,30 @@ def test_fold_in_without_ratings_gives_the_cold_ranking(
     model = model_type().fit(tiny_train)
     nobody = sp.csr_matrix((1, tiny_train.shape[1]), dtype=np.float32)
     np.testing.assert_allclose(model.score_new_users(nobody), model.score([-1]), rtol=1e-6)
+
+
+def test_cap_rows_samples_long_rows_only(rng: np.random.Generator) -> None:
+    from recommender.models.knn import cap_rows
+
+    dense = (rng.random((6, 40)) < np.linspace(0.1, 0.9, 6)[:, None]) * rng.integers(1, 6, (6, 40))
+    matrix = sp.csr_matrix(dense.astype(np.float32))
+    capped = cap_rows(matrix, 12, seed=3)
+    capped.check_format(full_check=True)
+    counts, kept = np.diff(matrix.indptr), np.diff(capped.indptr)
+    np.testing.assert_array_equal(kept, np.minimum(counts, 12))
+    for row in range(6):  # a subset of the row, values unchanged; short rows untouched
+        assert set(capped[row].indices) <= set(matrix[row].indices)
+        np.testing.assert_array_equal(
+            capped[row].toarray()[0, capped[row].indices], dense[row, capped[row].indices]
+        )
+        if counts[row] <= 12:
+            np.testing.assert_array_equal(capped[row].indices, matrix[row].indices)
+    np.testing.assert_array_equal(cap_rows(matrix, 12, seed=3).indices, capped.indices)
+
+
+def test_item_knn_accepts_a_25m_catalog_with_the_profile_cap() -> None:
+    from recommender.models.knn import ItemKNN, ItemKNNConfig
+
+    ItemKNN.check_size(ItemKNNConfig(), 162_541, 59_047, 25_000_095)  # no error
+    with pytest.raises(ModelTooLargeError):
+        ItemKNN.check_size(ItemKNNConfig(work_limit=1e9), 162_541, 59_047, 25_000_095)
