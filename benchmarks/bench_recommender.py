@@ -1,0 +1,232 @@
+"""Recommender benchmarks: MF-SGD speed, the full evaluation's wall time and quality, and
+train time / peak memory of every model on synthetic data of 1M, 5M and 25M ratings.
+
+Prints a Markdown section for BENCHMARKS.md, with the command line that produced it.
+
+    uv run python benchmarks/bench_recommender.py --data-dir ../shared/data/ml-100k \
+        --scale 1000000 5000000 25000000 --work /tmp/moviebot-bench
+
+Each scale measurement runs in a fresh subprocess fed a CSR saved once per size, so parsing CSV
+does not count against a model; the peak is the process's resident-set high-water mark
+(VmHWM) during ``fit``, reset just before it, and includes the ~0.3-1 GB of data and imports
+already resident (shown beside it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+REPO = Path(__file__).resolve().parent.parent
+MODELS = (
+    "popularity",
+    "user-knn",
+    "item-knn",
+    "mf-sgd",
+    "ease",
+    "rp3beta",
+    "ials",
+    "ease-rp3",
+    "content",
+)
+
+
+def mf_speed(data_dir: Path) -> str:
+    from recommender.data import load_dataset
+    from recommender.models import make_model
+    from recommender.splits import index_split, user_time_split
+
+    train, test = user_time_split(load_dataset(data_dir).ratings)
+    split = index_split(train, test)
+    seed_settings = {"factors": 40, "lr": 0.01, "reg": 0.05, "epochs": 30}
+    make_model("mf-sgd", **seed_settings).fit(split.train)  # compile (or load the cache)
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        make_model("mf-sgd", **seed_settings).fit(split.train)
+        times.append(time.perf_counter() - start)
+    one_epoch = _reference_epoch_seconds(split.train)
+    return (
+        f"| MF-SGD f=40, 30 epochs, ML-100K train ({split.train.nnz:,} ratings), compiled | "
+        f"{min(times):.3f} s best, {statistics.median(times):.3f} s median of 7 | "
+        f"plain-numpy reference: {one_epoch:.2f} s/epoch = {30 * one_epoch:.0f} s for 30 "
+        f"({30 * one_epoch / min(times):.0f}x slower) |"
+    )
+
+
+def _reference_epoch_seconds(train: sp.csr_matrix) -> float:
+    """One epoch with the plain-numpy reference swapped in for the compiled kernel."""
+    import recommender.models.mf_sgd as mf_module
+    from recommender.models import make_model
+    from recommender.models._sgd_kernel import sgd_epoch_reference
+
+    compiled = mf_module.sgd_epoch
+    mf_module.sgd_epoch = sgd_epoch_reference  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        make_model("mf-sgd", factors=40, lr=0.01, reg=0.05, epochs=1).fit(train)
+        return time.perf_counter() - start
+    finally:
+        mf_module.sgd_epoch = compiled
+
+
+def evaluate_wall(data_dir: Path, work: Path) -> tuple[str, list[dict[str, object]]]:
+    command = [
+        "uv",
+        "run",
+        "moviebot",
+        "evaluate",
+        "--data-dir",
+        str(data_dir),
+        "--model-dir",
+        str(work / "models"),
+        "--json",
+    ]
+    walls, report = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=REPO)
+        walls.append(time.perf_counter() - start)
+        report = json.loads(out.stdout)
+    line = (
+        f"| `moviebot evaluate` of all models on ML-100K, data loading included | "
+        f"{statistics.median(walls):.2f} s median of 3 (min {min(walls):.2f} s) | target <= 10 s |"
+    )
+    return line, report
+
+
+def prepare_scale(n_ratings: int, work: Path) -> Path:
+    """Synthetic data at this size, as a CSR + item text saved for the child processes."""
+    from recommender.data import Vocabulary, interactions, load_dataset
+    from recommender.data.synth import write_synthetic
+    from recommender.models.content import item_documents
+
+    target = work / f"synth-{n_ratings}.npz"
+    if target.exists():
+        return target
+    folder = write_synthetic(work / f"synth-{n_ratings}", n_ratings, seed=0)
+    dataset = load_dataset(folder)
+    users = Vocabulary(dataset.ratings["user"].to_numpy())
+    items = Vocabulary(dataset.ratings["item"].to_numpy())
+    matrix = interactions(dataset.ratings, users, items)
+    docs = np.array(item_documents(dataset.movies, items))
+    np.savez(
+        target,
+        data=matrix.data,
+        indices=matrix.indices,
+        indptr=matrix.indptr,
+        shape=np.array(matrix.shape),
+        docs=docs.astype("U"),
+    )
+    return target
+
+
+CHILD = r"""
+import gc, json, sys, time
+from pathlib import Path
+import numpy as np, scipy.sparse as sp
+from recommender.errors import ModelTooLargeError
+from recommender.models import make_model
+
+def status(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024 / 1024  # kB -> GB
+
+path, name, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with np.load(path) as f:
+    X = sp.csr_matrix((f["data"], f["indices"], f["indptr"]), shape=tuple(f["shape"]))
+    docs = f["docs"].tolist()
+model = make_model(name, **params)
+gc.collect()
+Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
+before = status("VmRSS")
+epochs = []
+def progress(step, total, metrics, _t=[time.perf_counter()]):
+    now = time.perf_counter(); epochs.append(now - _t[0]); _t[0] = now
+start = time.perf_counter()
+try:
+    model.fit(X, progress=progress, item_text=docs)
+    outcome = "ok"
+except ModelTooLargeError as error:
+    outcome = "refused: " + str(error)
+seconds = time.perf_counter() - start
+print(json.dumps({"status": outcome, "seconds": seconds, "peak_gb": status("VmHWM"),
+                  "before_gb": before, "epoch_seconds": epochs[1:] if name == "mf-sgd" else []}))
+"""
+
+
+def scale_row(path: Path, name: str, timeout: float) -> str:
+    params = {"epochs": 5} if name == "mf-sgd" else {}
+    command = [sys.executable, "-c", CHILD, str(path), name, json.dumps(params)]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        return f"| {name} | timed out after {timeout:.0f} s | — | |"
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["?"])[-1]
+        return f"| {name} | failed: {last[:120]} | — | |"
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    memory = f"{result['peak_gb']:.2f} GB ({result['before_gb']:.2f} GB before fit)"
+    if result["status"] != "ok":
+        return f"| {name} | {result['status']} | {memory} | refused before allocating |"
+    note = ""
+    if result["epoch_seconds"]:
+        note = f"{statistics.median(result['epoch_seconds']):.2f} s/epoch (5 epochs fitted)"
+    return f"| {name} | {result['seconds']:.1f} s | {memory} | {note} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared/data/ml-100k")
+    parser.add_argument("--scale", type=int, nargs="*", default=[1_000_000, 5_000_000, 25_000_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/moviebot-bench"))
+    parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per model fit")
+    parser.add_argument("--skip-ml100k", action="store_true")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print("## Recommender\n")
+    print(f"Command: `uv run python benchmarks/bench_recommender.py {' '.join(sys.argv[1:])}`  ")
+    print(f"Machine: {os.cpu_count()} cores; run on {time.strftime('%Y-%m-%d')}.\n", flush=True)
+    if not args.skip_ml100k:
+        print("| measurement | result | reference |\n|---|---|---|")
+        print(mf_speed(args.data_dir), flush=True)
+        line, report = evaluate_wall(args.data_dir, args.work)
+        print(line, flush=True)
+        print(
+            "\nQuality on the per-user temporal split (from the same `moviebot evaluate --json`):\n"
+        )
+        print("| model | RMSE | P@10 | R@10 | NDCG@10 | fit s |\n|---|--:|--:|--:|--:|--:|")
+        for row in report:
+            cells = [row["rmse"], row["precision@10"], row["recall@10"], row["ndcg@10"]]
+            text = ["—" if c is None else f"{c:.4f}" for c in cells]
+            print(f"| {row['model']} | {' | '.join(text)} | {row['fit_seconds']:.2f} |", flush=True)
+    for n_ratings in args.scale:
+        start = time.perf_counter()
+        path = prepare_scale(n_ratings, args.work)
+        with np.load(path) as f:
+            shape, nnz = tuple(int(x) for x in f["shape"]), f["data"].size
+        print(f"\n### Synthetic, {nnz:,} ratings ({shape[0]:,} users x {shape[1]:,} items)\n")
+        print(
+            f"Generated and indexed in {time.perf_counter() - start:.0f} s "
+            "(cached in the work folder).\n"
+        )
+        print(
+            "| model | fit time | peak RSS during fit (RSS before fit) | note |\n|---|--:|--:|---|",
+            flush=True,
+        )
+        for name in MODELS:
+            print(scale_row(path, name, args.timeout), flush=True)
+
+
+if __name__ == "__main__":
+    main()
