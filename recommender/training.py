@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from recommender.artifacts import META_FILE, TrainedModels, load_models, save_models
 from recommender.data import Dataset, Vocabulary, dataset_fingerprint, interactions, load_dataset
@@ -116,7 +115,11 @@ def ensure_trained(
     progress: ProgressFactory | None = None,
     on_train: Callable[[Dataset], None] | None = None,
 ) -> TrainedModels:
-    """Load the cached models for ``data_dir``; train and cache them first if there are none."""
+    """Load the cached models for ``data_dir``; train and cache them first if there are none.
+
+    First-run training skips the validation pass (``moviebot train`` records it) to get the
+    person chatting an answer sooner.
+    """
     fingerprint = dataset_fingerprint(data_dir)
     directory = model_dir_for(model_root, fingerprint)
     if (directory / META_FILE).is_file():
@@ -137,9 +140,3 @@ def load_tuned_params(model_root: Path, fingerprint: str) -> dict[str, dict[str,
 
     path = Path(model_root) / TUNING_FILE
     return load_tuning(path, fingerprint) if path.exists() else {}
-
-
-def catalog_frame(trained: TrainedModels) -> pd.DataFrame:
-    """The catalog aligned to item indices (row i describes item index i)."""
-    by_id = trained.catalog.set_index("movie_id")
-    return by_id.reindex(trained.items.ids).reset_index()
