@@ -112,13 +112,19 @@ def rich_progress(description: str) -> Iterator[ProgressSink]:
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(description, total=None)
+    bar = Progress(*columns, transient=True)
+    task = bar.add_task(description, total=None)
 
-        def report(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+    def report(done: int, total: int | None) -> None:
+        if not bar.live.is_started:  # only once bytes flow: a failed connect prints nothing
+            bar.start()
+        bar.update(task, completed=done, total=total)
 
+    try:
         yield report
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def download_dataset(
