@@ -100,7 +100,9 @@ _CUE_BEFORE = _word_set(
     """like similar than rate loved love liked enjoyed hated disliked watched saw review
     rewatched adore adored"""
 )
-_CUE_AFTER = _word_set("was is were vibes gets got deserves sucked rocks rocked ruled")
+_CUE_AFTER = _word_set(
+    "was is were wasnt isnt werent vibes gets got deserves sucked rocks rocked ruled"
+)
 _OPINION_AFTER = _word_set(
     """meh ok okay fine great good boring awful terrible amazing masterpiece overrated
     underrated excellent brilliant fantastic dull"""
@@ -120,12 +122,20 @@ _CUE_PUNCT_AFTER = re.compile(
     r"awful|terrible|amazing|masterpiece|overrated|underrated)\b))"
 )
 
+#: A score just before "for <title>": "4/5 for heat", "three stars for heat".
+_SCORE_BEFORE = re.compile(
+    r"(?:\d\s*/\s*(?:5|10)|\bstars?|[⭐★🌟]|out of (?:5|10|five|ten))\s*$", re.I
+)
+
 #: A capital V or X ending a name or before its subtitle colon: a sequel number.
 _LONE_ROMAN = re.compile(r"(?<=\w )([VX])(?=\s*(?::|$))")
 _LONE_ROMAN_VALUE = {"V": "5", "X": "10"}
+#: The article opening a subtitle ("...: The Search for Spock"), often left out when typed.
+_SUBTITLE_ARTICLE = re.compile(r":\s+(?:the|a|an)\s+(?=\w)", re.I)
 #: Catalog rows that are not movies (ML-100K has a title "unknown").
 _PLACEHOLDERS = frozenset({"unknown", ""})
 _YEAR = re.compile(r"\((\d{4})\)")
+_YEAR_AFTER = re.compile(r"\s*\((\d{4})\)|\s+((?:18|19|20)\d\d)(?![\w/])")
 _TRAILING_YEAR = re.compile(r"\s*\(?\b((?:18|19|20)\d\d)\)?\s*$")
 _PARENS = re.compile(r"\(([^()]*)\)")
 _TRAILING_ARTICLE = re.compile(r",\s*(the|a|an|il|la|le|les|das|der|die|el|l')\s*$", re.I)
@@ -277,12 +287,16 @@ class TitleIndex:
             match = _YEAR.search(title)
             self.years.append(match.group(1) if match else "")
             for name, article in self._split_names(title):
-                self._add_name(index, name, article)
-                # "Henry V", "Star Trek V: ...": a lone V/X numbers a sequel, so "henry 5"
-                # names it too (single letters are not read as numerals everywhere).
-                numbered = _LONE_ROMAN.sub(lambda m: _LONE_ROMAN_VALUE[m.group(1)], name)
-                if numbered != name:
-                    self._add_name(index, numbered, article)
+                # "Star Trek III: The Search for Spock": people drop the subtitle's article
+                # ("star trek 3 search for spock"), so that spelling is a name too.
+                bare_subtitle = _SUBTITLE_ARTICLE.sub(": ", name)
+                for variant in dict.fromkeys([name, bare_subtitle]):
+                    self._add_name(index, variant, article)
+                    # "Henry V", "Star Trek V: ...": a lone V/X numbers a sequel, so "henry 5"
+                    # names it too (single letters are not read as numerals everywhere).
+                    numbered = _LONE_ROMAN.sub(lambda m: _LONE_ROMAN_VALUE[m.group(1)], variant)
+                    if numbered != variant:
+                        self._add_name(index, numbered, article)
         # Partial-title search: one string, names separated, found with str.find (C speed).
         parts: list[str] = []
         self._offsets: list[int] = []
@@ -525,10 +539,16 @@ class TitleIndex:
             if any(used[window.start : window.end]):
                 continue
             start, end = tokens[window.start][1], tokens[window.end - 1][2]
-            year_match = re.match(r"\s*\((\d{4})\)", message[end:])
+            # The title's own year right after it, "(1975)" or bare "1975", is part of the
+            # mention, and a name pinned down by its year is clearly a movie.
+            year_match = _YEAR_AFTER.match(message[end:])
+            pinned = False
             if year_match and window.status != "ambiguous":
-                end += year_match.end()
-            strong = self._is_strong(message, tokens, window, about_a_film)
+                typed_year = year_match.group(1) or year_match.group(2)
+                pinned = typed_year == self.years[window.titles[0]]
+                if pinned or year_match.group(1):
+                    end += year_match.end()
+            strong = pinned or self._is_strong(message, tokens, window, about_a_film)
             resolution = Resolution(
                 message[start:end],
                 window.status,
@@ -639,6 +659,8 @@ class TitleIndex:
         two_before = tokens[window.start - 2][0] if window.start > 1 else ""
         if (before, two_before) in {("to", "similar"), ("for", "rating"), ("of", "rating")}:
             return True  # "similar to heat", "a rating for heat"
+        if before == "for" and _SCORE_BEFORE.search(message[: tokens[window.start - 1][1]]):
+            return True  # "4/5 for heat", "three stars for heat"
         after = tokens[window.end][0] if window.end < len(tokens) else ""
         if before in _CUE_BEFORE or after in _CUE_AFTER or after in _OPINION_AFTER:
             return True  # "movies like heat", "twister was meh", "found the big sleep boring"

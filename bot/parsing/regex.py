@@ -54,6 +54,7 @@ _LIKE_BEFORE = re.compile(
 # A negator up to five words before the genre, in the same clause ("not in the mood for a
 # comedy"); a comma or "but" starts a new clause ("no idea, maybe a comedy").
 _NEGATED = re.compile(rf"(?<![\w'])(?:{vocab.NEGATORS})(?:\s+(?!but\b)[\w']+){{0,5}}\s*$")
+_ABOUT_BOT = re.compile(vocab.ABOUT_BOT)
 _GREETING_ONLY = re.compile(
     rf"^\W*(?:(?:{vocab.GREETINGS})\W*)+(?:there|mate|all|so much|again|bot)?\W*$"
 )
@@ -73,8 +74,11 @@ _RATING_OUT_OF = re.compile(
     rf"(?<![\w.])(\d{{1,2}}|{_SMALL_NUMBER})\s*(?:out of|outta)\s*(5|five|10|ten)(?!\w)"
 )
 _RATING_STARS = re.compile(r"(?<![\w.])(\d|one|two|three|four|five)[\s-]*stars?(?!\w)")
+# "give it a 4", "rate <title> 5" (the title is masked to spaces): a bare number that ends
+# the clause after a rating verb is the score.
 _RATING_GIVE = re.compile(
-    r"(?:give it|gave it|rate it|rated it|i'?d give it)\s+(?:an?\s+)?(\d{1,2})(?!\s*/)"
+    r"(?<![\w'])(?:give|gave|rate|rated|i'?d give|rating(?:\s+(?:for|of))?)\s+(?:it\s+)?"
+    rf"[:=-]?\s*(?:an?\s+)?(\d{{1,2}}|{_SMALL_NUMBER})(?=\s*(?:$|[.,!;)]|from me))"
 )
 _JOINED = re.compile(r"\s*(?:,|&|-|–|to|and|or|,\s*(?:and|or))\s*")
 _JOINED_NUMBER = re.compile(rf"{_JOINED.pattern}(?:{_NUMBER})(?![\w])")
@@ -217,6 +221,7 @@ class RegexParser:
                     name == self._catalog_genre("Children's")
                     and re.search(rf"(?<![\w'])(?:{_NUMBER})\s*$", before)
                     and re.match(r"kids?|children", match.group())
+                    and not _MOVIE_NOUN.match(masked, match.end() + 1)  # "6 kids movies"
                 ):
                     continue  # "we have 2 kids": a head count, not the genre
                 if not _NEGATED.search(before):
@@ -288,7 +293,7 @@ class RegexParser:
         if stars := len(_STAR_EMOJI.findall(masked)):
             return min(stars, 5)
         if match := _RATING_GIVE.search(masked):
-            value = float(match.group(1))
+            value = number(match.group(1))
             return clamp(value / 2 if value > 5 else value)
         best: tuple[int, int, int] | None = None  # (start, -length, stars)
         for pattern, stars in _OPINIONS:
@@ -322,18 +327,30 @@ class RegexParser:
             if rating is not None:
                 return "similar_to" if asks and _asks_more(masked) else "rate"
             return "similar_to"
-        if off_topic:
-            return "help"
+        if off_topic or _ABOUT_BOT.search(masked):
+            return "help"  # "recommend a cookbook", "how do you pick the films you suggest?"
         if _POPULAR.search(masked):
             return "popular"
         has_genre = self._genre(masked) is not None or any(
             p.search(masked) for _, p in self._genre_patterns
         )
-        if _REQUEST.search(masked) or has_genre or _MOVIE_NOUN.search(masked):
+        # "that's a terrible suggestion": feedback on earlier answers asks for nothing.
+        asking = _FEEDBACK.sub(" ", masked)
+        if _REQUEST.search(asking) or has_genre or _MOVIE_NOUN.search(asking):
             return "recommend_genre"
         return "help"
 
 
+# Feedback on earlier answers: "that's a terrible suggestion", "thanks for the recs",
+# "great picks, thank you" (an adjective + noun alone in its clause; "good recs?" still asks).
+_FEEDBACK_NOUN = r"(?:suggestions?|recommendations?|recs|picks?|choices?)"
+_FEEDBACK = re.compile(
+    r"(?<![\w'])(?:that'?s|that is|that was|those are|those were|these are|thanks for|"
+    r"thank you for)(?:\s+(?:a|an|the|such|so|really|very|pretty|some))*"
+    rf"(?:\s+[\w']+)?\s+{_FEEDBACK_NOUN}(?![\w'])|"
+    r"^\W*(?:great|good|nice|cool|lovely|bad|terrible|awful|useless|weird|stupid)\s+"
+    rf"{_FEEDBACK_NOUN}\s*(?:[,!.]|$)"
+)
 _NEGATED_OPINION = re.compile(
     r"(?<![\w'])(?:not|never|wasn'?t|isn'?t|didn'?t|don'?t)\s*(?:\w+\s+)?$"
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tools.titles import NUMBER_WORDS
 
 __all__ = [
+    "ABOUT_BOT",
     "COUNT_PHRASES",
     "GENRE_PATTERNS",
     "GREETINGS",
@@ -51,12 +52,13 @@ GENRE_PATTERNS: dict[str, str] = {
 NEGATORS = (
     r"no|not|nothing|none|without|except|excluding|avoid|skip|hate|dislike|"
     r"anything but|other than|but not|don'?t want|do not want|no more|never|rather than|"
-    r"instead of|isn'?t|aren'?t|never any|not into|sick of|tired of"
+    r"instead of|isn'?t|aren'?t|never any|not into|sick of|tired of|hates|hated|dislikes|"
+    r"can'?t stand|cannot stand|don'?t like|doesn'?t like|not a fan of|not keen on"
 )
 
 #: Multi-word counts, checked before single number words (longest first).
 COUNT_PHRASES: tuple[tuple[str, int], ...] = (
-    (r"half a dozen|half-dozen", 6),
+    (r"half a dozen|half-dozen|half dozen", 6),
     (r"a dozen|one dozen|dozen", 12),
     (r"a couple(?: of)?|couple of", 2),
     (r"a pair of|a pair", 2),
@@ -77,7 +79,7 @@ NON_K_BEFORE = (
     r"we're|we are|were|there are|there's|we have|i have|we've got|i've got|with|aged|age|ages|i'm|im|i am|turning|at|by|"
     r"party of|family of|group of|rated|rate|rating|gave it|give it|score|scored|part|"
     r"chapter|episode|season|volume|vol|number|no\.|#|room|gets an?|got an?|around|"
-    r"before|after|until|till|since|from"
+    r"before|after|until|till|since|from|my|our"  # "my 2 daughters": a head count
 )
 
 #: Nouns that make a message about films (not a book or an app).
@@ -88,10 +90,17 @@ MOVIE_NOUNS = (
 
 #: Off-topic requests ("recommend a good book") -> help, unless films are also mentioned.
 OFF_TOPIC = (
-    r"books?|novels?|restaurants?|food|recipes?|songs?|music|albums?|podcasts?|games?|"
+    r"\w*books?|novels?|restaurants?|food|recipes?|songs?|music|albums?|podcasts?|games?|"
     r"weather|support|app|account|password|login|subscription|refund|bug|website|"
     r"hotel|flights?|tv shows?|series|dinner|pizza|bars?|shoes|shopping|homework|news|"
-    r"stocks?|jokes?|poems?"
+    r"stocks?|jokes?|poems?|wines?|beers?|cocktails?|drinks?|coffee|holidays?|vacations?|"
+    r"phones?|laptops?|gifts?|clothes|outfits?|workouts?|cafes?|pubs?|hairdressers?"
+)
+
+#: A question about the bot itself ("how do you pick the movies you suggest?") -> help.
+ABOUT_BOT = (
+    r"^\W*(?:how|why) (?:do|does|did|are|is|can|were|was) (?:you|u|this bot|the bot|this app|"
+    r"the app|this thing|this|it|your \w+)(?![\w'])"
 )
 
 GREETINGS = (
@@ -125,9 +134,11 @@ REQUEST_CUES = (
 POPULAR_CUES = (
     r"popular|top|best|greatest|highest|highly rated|top[- ]rated|best[- ]rated|trending|"
     r"what'?s hot|hot right now|classics?|crowd[- ]?(?:favou?rites?|pleasers?)|"
-    r"everyone(?:'s| is)? watching|everybody(?:'s| is)? watching|most (?:loved|watched|liked|"
-    r"viewed|acclaimed)|must[- ](?:see|watch)|all[- ]time|acclaimed|iconic|famous|"
-    r"blockbusters?|well[- ]known|most rated|fan favou?rites?|cult|"
+    r"(?:everyone|everybody|people|most people)(?:'s| is| are)? (?:watching|streaming)|"
+    r"most (?:loved|watched|liked|viewed|acclaimed)|must[- ](?:see|watch)|all[- ]time|acclaimed|iconic|famous|"
+    r"blockbusters?|well[- ]known|most rated|fan favou?rites?|cult|number one|no\.? ?1|"
+    r"(?:highly|well|critically)[- ](?:regarded|acclaimed|praised|reviewed)|"
+    r"(?:award|oscar)[- ]winning|best[- ]reviewed|(?:everyone|everybody) (?:has|have) seen|"
     r"(?:most people|everyone|everybody) (?:loves?|likes?|enjoys?|adores?|raves? about)"
 )
 

@@ -246,3 +246,36 @@ def test_lone_v_or_x_sequel_number_also_reads_as_digits() -> None:
     assert [m.resolution.title for m in index.find_mentions("films like henry 5")] == [
         "Henry V (1989)"
     ]
+
+
+def test_subtitle_article_may_be_left_out() -> None:
+    index = TitleIndex(
+        [
+            "Star Trek III: The Search for Spock (1984)",
+            "Halloween: The Curse of Michael Myers (1995)",
+        ]
+    )
+    assert index.resolve("star trek 3 search for spock").title == (
+        "Star Trek III: The Search for Spock (1984)"
+    )
+    found = index.find_mentions("movies like halloween curse of michael myers")
+    assert [m.resolution.title for m in found] == ["Halloween: The Curse of Michael Myers (1995)"]
+
+
+def test_bare_year_after_a_title_pins_and_joins_the_mention() -> None:
+    index = TitleIndex(["Jaws (1975)", "Jaws 2 (1978)", "Heat (1995)"])
+    (mention,) = index.find_mentions("jaws 1975 similar films")
+    assert (mention.text, mention.resolution.title, mention.strong) == (
+        "jaws 1975",
+        "Jaws (1975)",
+        True,
+    )
+    (mention,) = index.find_mentions("films like heat (1995)")
+    assert (mention.text, mention.resolution.title) == ("heat (1995)", "Heat (1995)")
+
+
+def test_everyday_word_title_after_a_score_or_before_a_negated_verb(index: TitleIndex) -> None:
+    assert mentions(index, "4/5 for heat") == [("heat", "Heat (1995)", True)]
+    assert mentions(index, "three stars for heat") == [("heat", "Heat (1995)", True)]
+    assert mentions(index, "heat wasn't great") == [("heat", "Heat (1995)", True)]
+    assert mentions(index, "a film for heat waves") == [("heat", "Heat (1995)", False)]

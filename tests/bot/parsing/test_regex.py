@@ -2,7 +2,7 @@
 
 The unit tests use a small hand-made catalog (no data needed).  ``HELD_OUT_*`` are messages
 written with the labeling rules (../shared/eval/LABELING.md) on ML-100K titles that are not in
-the dev set, in seven batches, each written before the parser was tuned on it; they need the
+the dev set, in nine batches, each written before the parser was tuned on it; they need the
 ML-100K sample and are scored like the dev set (>= 95% exact match).
 """
 
@@ -332,6 +332,91 @@ def test_off_topic_request_versus_film_subject(parser: RegexParser, text: str, i
 def test_what_most_people_love_is_popular(parser: RegexParser) -> None:
     query = parser.parse("which action films do most people love")
     assert (query.intent, query.genre) == ("popular", "Action")
+
+
+# ---------------------------------------------------------------- rules added for batches 8-9
+@pytest.mark.parametrize(
+    "text",
+    [
+        "recommend a cookbook",
+        "any good audiobooks?",
+        "recommend a good bottle of wine",
+        "how do you pick the movies you suggest?",
+        "why do you keep recommending westerns?",
+        "how does this app choose films?",
+    ],
+)
+def test_compound_off_topic_nouns_and_questions_about_the_bot_are_help(
+    parser: RegexParser, text: str
+) -> None:
+    assert parser.parse(text).intent == "help"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my boyfriend hates romance, can you suggest something else?",
+        "I can't stand westerns, what should I watch?",
+        "she doesn't like horror, suggest a film",
+    ],
+)
+def test_dislike_verbs_negate_the_genre(parser: RegexParser, text: str) -> None:
+    assert parser.parse(text).genre is None
+
+
+def test_people_watching_is_popular(parser: RegexParser) -> None:
+    assert parser.parse("what are people watching at the moment?").intent == "popular"
+    assert parser.parse("highly regarded war films").intent == "popular"
+    assert parser.parse("what's the number one movie right now").intent == "popular"
+
+
+@pytest.mark.parametrize(
+    ("text", "k", "genre"),
+    [
+        ("movies for my 2 daughters please", 5, None),
+        ("my 3 kids want something funny", 5, "Comedy"),
+        ("give me 6 kids movies", 6, "Children's"),
+        ("a half dozen thrillers", 6, "Thriller"),
+    ],
+)
+def test_head_counts_and_kids_films(
+    parser: RegexParser, text: str, k: int, genre: str | None
+) -> None:
+    query = parser.parse(text)
+    assert (query.k, query.genre) == (k, genre)
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("rate heat 5", 5),
+        ("I'd rate heat a four", 4),
+        ("my rating for heat: 3", 3),
+        ("4/5 for heat", 4),
+        ("three stars for heat", 3),
+        ("heat wasn't great", 2),
+    ],
+)
+def test_more_rating_forms(parser: RegexParser, text: str, rating: int) -> None:
+    query = parser.parse(text)
+    assert (query.intent, query.title, query.rating) == ("rate", "Heat (1995)", rating)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("lol that's a terrible suggestion", "help"),
+        ("thanks for the recommendations!", "help"),
+        ("great picks, thank you", "help"),
+        ("that's a great suggestion, any more comedies?", "recommend_genre"),
+        ("good recs?", "recommend_genre"),
+        ("what are your recs for tonight?", "recommend_genre"),
+    ],
+)
+def test_feedback_on_suggestions_asks_for_nothing(
+    parser: RegexParser, text: str, intent: str
+) -> None:
+    assert parser.parse(text).intent == intent
 
 
 # ---------------------------------------------------------------- held-out-style messages
@@ -785,6 +870,150 @@ HELD_OUT_7 = [
 ]
 
 
+# Batch 8 (61): written and labeled after batch 7, before running it; first run 59/61
+# (intent 2: "recommend a cookbook" -> compound off-topic nouns; "how do you pick the movies
+# you suggest?" -> questions about the bot itself are help).
+HELD_OUT_8 = [
+    json.loads(line)
+    for line in """
+{"text": "recomend me a thriller for tonight pls", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 5}
+{"text": "my wife and I are looking for a love story for our anniversary", "intent": "recommend_genre", "genre": "Romance", "title": null, "k": 5}
+{"text": "Suggest six science fiction films", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 6}
+{"text": "what cartoons would suit a 5 year old?", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 5, "note": "k-trap"}
+{"text": "Give me a handful of westerns", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5}
+{"text": "I could go for a good mystery film tonight", "intent": "recommend_genre", "genre": "Mystery", "title": null, "k": 5}
+{"text": "anything except horror, we're a group of 6", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation, k-trap"}
+{"text": "recommend 8 adventure movies", "intent": "recommend_genre", "genre": "Adventure", "title": null, "k": 8}
+{"text": "recommend some documentaries about the ocean", "intent": "recommend_genre", "genre": "Documentary", "title": null, "k": 5}
+{"text": "We fancy something dramatic tonight, two suggestions please", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 2}
+{"text": "a couple of musicals for the weekend?", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 2}
+{"text": "find me one film noir", "intent": "recommend_genre", "genre": "Film-Noir", "title": null, "k": 1}
+{"text": "i wanna see a fantasy movie, something with dragons", "intent": "recommend_genre", "genre": "Fantasy", "title": null, "k": 5}
+{"text": "suggest a crime flick from the 1970s", "intent": "recommend_genre", "genre": "Crime", "title": null, "k": 5, "note": "k-trap"}
+{"text": "what should I watch? nothing too scary", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "Three war films for a history buff?", "intent": "recommend_genre", "genre": "War", "title": null, "k": 3}
+{"text": "give me something to watch, i'm 14", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+{"text": "more films like die hard 2 please", "intent": "similar_to", "genre": null, "title": "Die Hard 2 (1990)", "k": 5, "note": "k-trap"}
+{"text": "star trek 6 - anything similar?", "intent": "similar_to", "genre": null, "title": "Star Trek VI: The Undiscovered Country (1991)", "k": 5, "note": "k-trap"}
+{"text": "my wife and I loved the madness of king george, what else would we enjoy?", "intent": "similar_to", "genre": null, "title": "Madness of King George, The (1994)", "k": 5}
+{"text": "films like sex lies and videotape", "intent": "similar_to", "genre": null, "title": "Sex, Lies, and Videotape (1989)", "k": 5}
+{"text": "wallace and gromit style films, 3 of them", "intent": "similar_to", "genre": null, "title": "Wallace & Gromit: The Best of Aardman Animation (1996)", "k": 3}
+{"text": "something like jean de florette", "intent": "similar_to", "genre": null, "title": "Jean de Florette (1986)", "k": 5}
+{"text": "le grand bleu - similar films?", "intent": "similar_to", "genre": null, "title": "Big Blue, The (Grand bleu, Le) (1988)", "k": 5, "note": "alt-title"}
+{"text": "anything like singin in the rain but more romantic", "intent": "similar_to", "genre": "Romance", "title": "Singin' in the Rain (1952)", "k": 5}
+{"text": "Ace Ventura Pet Detective vibes please", "intent": "similar_to", "genre": null, "title": "Ace Ventura: Pet Detective (1994)", "k": 5}
+{"text": "I adored eat drink man woman, recommend 4 similar ones", "intent": "similar_to", "genre": null, "title": "Eat Drink Man Woman (1994)", "k": 4}
+{"text": "sabrina 1954 - more like it", "intent": "similar_to", "genre": null, "title": "Sabrina (1954)", "k": 5, "note": "k-trap"}
+{"text": "what's similar to paths of glory?", "intent": "similar_to", "genre": null, "title": "Paths of Glory (1957)", "k": 5}
+{"text": "more like robin hood men in tights", "intent": "similar_to", "genre": null, "title": "Robin Hood: Men in Tights (1993)", "k": 5}
+{"text": "seventh seal - similar?", "intent": "similar_to", "genre": null, "title": "Seventh Seal, The (Sjunde inseglet, Det) (1957)", "k": 5}
+{"text": "give me two films like heavenly creatures", "intent": "similar_to", "genre": null, "title": "Heavenly Creatures (1994)", "k": 2}
+{"text": "films like the hunchback of notre dame but animated", "intent": "similar_to", "genre": "Animation", "title": "Hunchback of Notre Dame, The (1996)", "k": 5}
+{"text": "Mrs Brown reminded me of my gran, more like that?", "intent": "similar_to", "genre": null, "title": "Mrs. Brown (Her Majesty, Mrs. Brown) (1997)", "k": 5}
+{"text": "If you liked dark city what else should I try", "intent": "similar_to", "genre": null, "title": "Dark City (1998)", "k": 5}
+{"text": "what's everyone watching these days?", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "top ten thrillers of all time", "intent": "popular", "genre": "Thriller", "title": null, "k": 10}
+{"text": "best rated films of 1997", "intent": "popular", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+{"text": "which comedies are the most popular right now", "intent": "popular", "genre": "Comedy", "title": null, "k": 5}
+{"text": "greatest westerns ever made, top 15", "intent": "popular", "genre": "Western", "title": null, "k": 15}
+{"text": "highest-rated anime?", "intent": "popular", "genre": "Animation", "title": null, "k": 5}
+{"text": "most acclaimed war films, half a dozen", "intent": "popular", "genre": "War", "title": null, "k": 6}
+{"text": "classic horror from the 1930s", "intent": "popular", "genre": "Horror", "title": null, "k": 5, "note": "k-trap"}
+{"text": "what are the top 3 crime films", "intent": "popular", "genre": "Crime", "title": null, "k": 3}
+{"text": "fan favourite sci-fi flicks", "intent": "popular", "genre": "Sci-Fi", "title": null, "k": 5}
+{"text": "best documentaries of the decade", "intent": "popular", "genre": "Documentary", "title": null, "k": 5}
+{"text": "Most popular romance films, 20 please", "intent": "popular", "genre": "Romance", "title": null, "k": 20}
+{"text": "star trek v the final frontier: 2/5", "intent": "rate", "genre": null, "title": "Star Trek V: The Final Frontier (1989)", "k": 5, "rating": 2, "note": "k-trap"}
+{"text": "give the great dictator 5 stars", "intent": "rate", "genre": null, "title": "Great Dictator, The (1940)", "k": 5, "rating": 5}
+{"text": "delicatessen was amazing", "intent": "rate", "genre": null, "title": "Delicatessen (1991)", "k": 5, "rating": 5}
+{"text": "platoon, 3 out of 5", "intent": "rate", "genre": null, "title": "Platoon (1986)", "k": 5, "rating": 3}
+{"text": "I didn't like funny face", "intent": "rate", "genre": null, "title": "Funny Face (1957)", "k": 5, "rating": 2, "note": "keyword-trap"}
+{"text": "glory (1989) ⭐⭐⭐⭐", "intent": "rate", "genre": null, "title": "Glory (1989)", "k": 5, "rating": 4, "note": "title-word"}
+{"text": "rate dumbo for me", "intent": "rate", "genre": null, "title": "Dumbo (1941)", "k": 5, "rating": null}
+{"text": "akira 6/10", "intent": "rate", "genre": null, "title": "Akira (1988)", "k": 5, "rating": 3}
+{"text": "hello again!", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "thx, that's all", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "how do you pick the movies you suggest?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "recommend a cookbook", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "qwerty uiop", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "can you order me a taxi at 9?", "intent": "help", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+""".strip().splitlines()
+]
+
+
+# Batch 9 (62): written and labeled after the batch 8 fixes, before running it; first run
+# 58/62 (genre 1: "hates romance" -> dislike verbs negate; k 1: "star trek 3 search for spock"
+# -> subtitle article may be left out; intent 2: "what are people watching" -> popular,
+# "a good bottle of wine" -> more off-topic nouns).
+HELD_OUT_9 = [
+    json.loads(line)
+    for line in """
+{"text": "Could you reccomend a funny film for a rainy afternoon?", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 5}
+{"text": "need 2 kid-friendly films, the kids are 4 and 7", "intent": "recommend_genre", "genre": "Children's", "title": null, "k": 2, "note": "k-trap"}
+{"text": "something terrifying for friday night", "intent": "recommend_genre", "genre": "Horror", "title": null, "k": 5, "note": "title-word"}
+{"text": "pls suggest twelve feel-good comedies", "intent": "recommend_genre", "genre": "Comedy", "title": null, "k": 12}
+{"text": "i'd like an anime film tonight", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 5}
+{"text": "my boyfriend hates romance, can you suggest something else?", "intent": "recommend_genre", "genre": null, "title": null, "k": 5, "note": "negation"}
+{"text": "show me 4 gangster films", "intent": "recommend_genre", "genre": "Crime", "title": null, "k": 4}
+{"text": "what should my parents watch? they're both 70 and love westerns", "intent": "recommend_genre", "genre": "Western", "title": null, "k": 5, "note": "k-trap"}
+{"text": "Recommend a whodunnit, ideally from the 40s", "intent": "recommend_genre", "genre": "Mystery", "title": null, "k": 5, "note": "k-trap"}
+{"text": "a suspense film under 2 hours?", "intent": "recommend_genre", "genre": "Thriller", "title": null, "k": 5, "note": "k-trap"}
+{"text": "could use some animated films for the grandkids, three would be great", "intent": "recommend_genre", "genre": "Animation", "title": null, "k": 3}
+{"text": "documentary suggestions please, something about history", "intent": "recommend_genre", "genre": "Documentary", "title": null, "k": 5}
+{"text": "i'm after a good drama, just 1", "intent": "recommend_genre", "genre": "Drama", "title": null, "k": 1}
+{"text": "Got any adventure flicks? need about seven", "intent": "recommend_genre", "genre": "Adventure", "title": null, "k": 7}
+{"text": "fancy some sci-fi tonight, nothing with aliens", "intent": "recommend_genre", "genre": "Sci-Fi", "title": null, "k": 5, "note": "title-word"}
+{"text": "what musical should we watch tonight, we're 3", "intent": "recommend_genre", "genre": "Musical", "title": null, "k": 5, "note": "k-trap"}
+{"text": "recommend me something, i don't care what", "intent": "recommend_genre", "genre": null, "title": null, "k": 5}
+{"text": "films like home alone 3", "intent": "similar_to", "genre": null, "title": "Home Alone 3 (1997)", "k": 5, "note": "k-trap"}
+{"text": "free willy 3 - similar kids films?", "intent": "similar_to", "genre": "Children's", "title": "Free Willy 3: The Rescue (1997)", "k": 5, "note": "k-trap"}
+{"text": "any films like the lost world jurassic park", "intent": "similar_to", "genre": null, "title": "Lost World: Jurassic Park, The (1997)", "k": 5}
+{"text": "something along the lines of mrs dalloway", "intent": "similar_to", "genre": null, "title": "Mrs. Dalloway (1997)", "k": 5}
+{"text": "i loved weekend at bernies, what else would I like?", "intent": "similar_to", "genre": null, "title": "Weekend at Bernie's (1989)", "k": 5, "note": "typo"}
+{"text": "Crows and Sparrows-style films?", "intent": "similar_to", "genre": null, "title": "Crows and Sparrows (1949)", "k": 5}
+{"text": "ghost and mrs muir, anything similar", "intent": "similar_to", "genre": null, "title": "Ghost and Mrs. Muir, The (1947)", "k": 5}
+{"text": "movies like halloween the curse of michael myers", "intent": "similar_to", "genre": null, "title": "Halloween: The Curse of Michael Myers (1995)", "k": 5}
+{"text": "belle de jour — what's similar?", "intent": "similar_to", "genre": null, "title": "Belle de jour (1967)", "k": 5}
+{"text": "I'm a huge fan of the brady bunch movie, recommend similar comedies", "intent": "similar_to", "genre": "Comedy", "title": "Brady Bunch Movie, The (1995)", "k": 5}
+{"text": "looking for 3 films similar to seven years in tibet", "intent": "similar_to", "genre": null, "title": "Seven Years in Tibet (1997)", "k": 3, "note": "k-trap"}
+{"text": "star trek 3 search for spock, more like this", "intent": "similar_to", "genre": null, "title": "Star Trek III: The Search for Spock (1984)", "k": 5, "note": "k-trap"}
+{"text": "like 'that thing you do!' but newer", "intent": "similar_to", "genre": null, "title": "That Thing You Do! (1996)", "k": 5}
+{"text": "things to do in denver when youre dead - similar movies", "intent": "similar_to", "genre": null, "title": "Things to Do in Denver when You're Dead (1995)", "k": 5, "note": "typo"}
+{"text": "Pink Floyd The Wall type films", "intent": "similar_to", "genre": null, "title": "Pink Floyd - The Wall (1982)", "k": 5}
+{"text": "My husband and I enjoyed Mrs. Parker and the Vicious Circle — what should we watch next?", "intent": "similar_to", "genre": null, "title": "Mrs. Parker and the Vicious Circle (1994)", "k": 5}
+{"text": "two more like wings of the dove", "intent": "similar_to", "genre": null, "title": "Wings of the Dove, The (1997)", "k": 2}
+{"text": "something like robin hood prince of thieves but a comedy", "intent": "similar_to", "genre": "Comedy", "title": "Robin Hood: Prince of Thieves (1991)", "k": 5}
+{"text": "what are people watching at the moment?", "intent": "popular", "genre": null, "title": null, "k": 5}
+{"text": "top twelve films of the 90s", "intent": "popular", "genre": null, "title": null, "k": 12, "note": "k-trap"}
+{"text": "the highest rated children's films", "intent": "popular", "genre": "Children's", "title": null, "k": 5}
+{"text": "most popular film noir", "intent": "popular", "genre": "Film-Noir", "title": null, "k": 5}
+{"text": "best musicals of all time, just 4", "intent": "popular", "genre": "Musical", "title": null, "k": 4}
+{"text": "what scary films are trending right now?", "intent": "popular", "genre": "Horror", "title": null, "k": 5}
+{"text": "crowd pleasers from 1996", "intent": "popular", "genre": null, "title": null, "k": 5, "note": "k-trap"}
+{"text": "all time best dramas? top thirty", "intent": "popular", "genre": "Drama", "title": null, "k": 30}
+{"text": "what's the greatest fantasy movie ever?", "intent": "popular", "genre": "Fantasy", "title": null, "k": 5}
+{"text": "acclaimed mysteries, a couple", "intent": "popular", "genre": "Mystery", "title": null, "k": 2}
+{"text": "best-loved adventure films of the 80s", "intent": "popular", "genre": "Adventure", "title": null, "k": 5, "note": "k-trap"}
+{"text": "which westerns does everybody love?", "intent": "popular", "genre": "Western", "title": null, "k": 5}
+{"text": "scream 2 - 3 stars", "intent": "rate", "genre": null, "title": "Scream 2 (1997)", "k": 5, "rating": 3, "note": "k-trap"}
+{"text": "Ran was a masterpiece", "intent": "rate", "genre": null, "title": "Ran (1985)", "k": 5, "rating": 5, "note": "title-word"}
+{"text": "faces (1968): 8/10", "intent": "rate", "genre": null, "title": "Faces (1968)", "k": 5, "rating": 4}
+{"text": "I hated wild things", "intent": "rate", "genre": null, "title": "Wild Things (1998)", "k": 5, "rating": 1}
+{"text": "contact was meh", "intent": "rate", "genre": null, "title": "Contact (1997)", "k": 5, "rating": 3}
+{"text": "I'd give the crow: city of angels two out of five", "intent": "rate", "genre": null, "title": "Crow: City of Angels, The (1996)", "k": 5, "rating": 2}
+{"text": "just watched beautiful thing, rate it 5/5", "intent": "rate", "genre": null, "title": "Beautiful Thing (1996)", "k": 5, "rating": 5, "note": "keyword-trap"}
+{"text": "rate booty call", "intent": "rate", "genre": null, "title": "Booty Call (1997)", "k": 5, "rating": null}
+{"text": "stranger in the house was good", "intent": "rate", "genre": null, "title": "Stranger in the House (1997)", "k": 5, "rating": 4}
+{"text": "good afternoon :)", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "what time is it?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "recommend a good bottle of wine", "intent": "help", "genre": null, "title": null, "k": 5, "note": "keyword-trap"}
+{"text": "thank you, very helpful", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "are you a human?", "intent": "help", "genre": null, "title": null, "k": 5}
+{"text": "fdsjkl fdsk", "intent": "help", "genre": null, "title": null, "k": 5}
+""".strip().splitlines()
+]
+
+
 @pytest.mark.parametrize(
     ("batch", "rows"),
     [
@@ -795,6 +1024,8 @@ HELD_OUT_7 = [
         ("batch 5", HELD_OUT_5),
         ("batch 6", HELD_OUT_6),
         ("batch 7", HELD_OUT_7),
+        ("batch 8", HELD_OUT_8),
+        ("batch 9", HELD_OUT_9),
     ],
 )
 def test_held_out_style_messages(
