@@ -11,7 +11,7 @@ from bot.conversation import Conversation
 from bot.parsing import make_parser
 from bot.settings import Settings
 from bot.store import SqliteProfileStore
-from recommender.cli import cache_root, fit_progress, stderr
+from recommender.cli import fit_progress, stderr
 from recommender.data import detect_layout
 from recommender.errors import DataError, DownloadError
 from recommender.training import ensure_trained
@@ -42,7 +42,7 @@ def ensure_data(settings: Settings) -> Path:
 
     stderr.print(f"first run: downloading {settings.dataset} from GroupLens")
     try:
-        return download_dataset(settings.dataset, cache_root() / "datasets")
+        return download_dataset(settings.dataset, settings.datasets_dir())
     except DownloadError as error:
         raise DataError(
             folder,

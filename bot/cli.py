@@ -40,10 +40,14 @@ def apply_settings(args: argparse.Namespace) -> None:
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"]) or "settings"
         raise ConfigError(f"bad setting {where}: {problem['msg']}") from None
-    if getattr(args, "data_dir", False) is None and settings.data_dir is not None:
+    if getattr(args, "data_dir", False) is None:
+        # Explicit settings only: `chat` downloads the dataset when no folder was named.
         args.data_dir = settings.data_dir
+        args.default_data_dir = settings.dataset_dir()
     if getattr(args, "model_dir", False) is None:
         args.model_dir = settings.models_dir()
+    if getattr(args, "cache_dir", False) is None:
+        args.cache_dir = settings.datasets_dir()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from recommender.training import ensure_trained, model_dir_for
 from tools.dispatch import dispatch
 from tools.profiles import InMemoryProfileStore
 from tools.results import Reply
-from tools.schema import Query
+from tools.schema import MAX_K, Query
 from tools.titles import TitleIndex
 from tools.toolbox import Toolbox
 
@@ -161,6 +161,14 @@ def cmd_chat(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- wiring
 
 
+def count_up_to_max(text: str) -> int:
+    """A -k value: 1 to MAX_K, the Query schema's bound."""
+    value = positive_int(text)
+    if value > MAX_K:
+        raise argparse.ArgumentTypeError(f"{value} is more than {MAX_K}")
+    return value
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, handler, helptext in (
         ("recommend", cmd_recommend, "personal top-k for a dataset user"),
@@ -172,7 +180,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
             p.add_argument("--user", type=int, required=True, help="dataset user id")
         if name == "similar":
             p.add_argument("title", help="movie title, typed loosely (year optional)")
-        p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
+        p.add_argument(
+            "-k", type=count_up_to_max, default=10, help=f"how many, 1-{MAX_K} (default 10)"
+        )
         p.add_argument("--genre", help="only this genre")
         p.add_argument("--json", action="store_true", help="print JSON")
         add_location_options(p)

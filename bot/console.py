@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from bot.conversation import ChatReply, Conversation
+from bot.parsing.base import MAX_INPUT_CHARS
 from bot.render import HELP_TEXT, render_chat_plain
 
 __all__ = ["run_console", "typed_choices"]
@@ -43,7 +44,10 @@ def run_console(
         else:
             chat = conversation.handle_text(user_key, text)
         choices = typed_choices(chat)
-        stdout.write(("bot> " if interactive else "") + render_chat_plain(chat) + "\n\n")
+        answer = render_chat_plain(chat)
+        if len(text) > MAX_INPUT_CHARS:
+            answer = f"(I only read the first {MAX_INPUT_CHARS:,} characters.)\n{answer}"
+        stdout.write(("bot> " if interactive else "") + answer + "\n\n")
         stdout.flush()
 
 

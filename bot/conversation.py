@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.parsing import Parser, clean_text
-from recommender.errors import ConfigError
+from recommender.errors import ConfigError, MovieBotError
 from tools.dispatch import dispatch
 from tools.profiles import Profile, ProfileStore
 from tools.results import Reply
@@ -98,6 +98,13 @@ class Conversation:
     # ------------------------------------------------------------------ entry points
 
     def handle_text(self, user_key: str, text: str) -> ChatReply:
+        try:
+            return self._text(user_key, text)
+        except MovieBotError as error:  # a problem the person can act on: say it, keep going
+            log.warning("user=%s: %s", _short(user_key), error)
+            return ChatReply(message=f"Sorry, I can't do that: {error}", parser="error")
+
+    def _text(self, user_key: str, text: str) -> ChatReply:
         stripped = text.strip()
         if stripped.startswith("/"):
             # Cleaned and capped like parser input: a command's argument is resolved as a title.
@@ -112,7 +119,11 @@ class Conversation:
         )
 
     def handle_button(self, user_key: str, data: str) -> ChatReply:
-        return replace(self._button(user_key, data), parser="button")
+        try:
+            return replace(self._button(user_key, data), parser="button")
+        except MovieBotError as error:
+            log.warning("user=%s: %s", _short(user_key), error)
+            return ChatReply(message=f"Sorry, I can't do that: {error}", parser="error")
 
     def _button(self, user_key: str, data: str) -> ChatReply:
         valid = isinstance(data, str) and len(data.encode(errors="replace")) <= MAX_CALLBACK_BYTES
@@ -269,7 +280,10 @@ class Conversation:
         if self.toolbox.recommender.trained.users.index([user_id])[0] < 0:
             return ChatReply(message=f"There is no user {user_id} in the dataset.")
         self.store.link(user_key, user_id)
-        return ChatReply(message=f"Linked: you now see recommendations as dataset user {user_id}.")
+        return ChatReply(
+            message=f"Linked: you now see recommendations as dataset user {user_id} "
+            "(your own ratings are kept; /link off to go back to them)."
+        )
 
     def _profile_text(self, user_key: str) -> str:
         profile = self.store.get(user_key)

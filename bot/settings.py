@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(None, validation_alias="MOVIEBOT_DATA_DIR")
     model_dir: Path | None = Field(None, validation_alias="MOVIEBOT_MODEL_DIR")
     db: Path | None = Field(None, validation_alias="MOVIEBOT_DB")
+    home: Path | None = Field(None, validation_alias="MOVIEBOT_HOME")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "WARNING", validation_alias="MOVIEBOT_LOG_LEVEL"
     )
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "data_dir",
+        "home",
         "model_dir",
         "db",
         "telegram_api_base_url",
@@ -60,14 +62,21 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    def cache_root(self) -> Path:
+        """Root of downloads, models and the profile database (MOVIEBOT_HOME)."""
+        return self.home or cache_root()
+
+    def datasets_dir(self) -> Path:
+        return self.cache_root() / "datasets"
+
     def dataset_dir(self) -> Path:
-        return self.data_dir or cache_root() / "datasets" / self.dataset
+        return self.data_dir or self.datasets_dir() / self.dataset
 
     def models_dir(self) -> Path:
-        return self.model_dir or cache_root() / "models"
+        return self.model_dir or self.cache_root() / "models"
 
     def db_path(self) -> Path:
-        return self.db or cache_root() / "profiles.sqlite3"
+        return self.db or self.cache_root() / "profiles.sqlite3"
 
     def openai_env(self) -> dict[str, str]:
         """The OpenAI variables as the LLM parser's ``from_env`` reads them."""

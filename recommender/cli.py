@@ -77,7 +77,10 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
-    return Path(args.data_dir) if args.data_dir else default_data_dir()
+    """--data-dir, else the caller's configured default, else the environment's."""
+    if args.data_dir:
+        return Path(args.data_dir)
+    return Path(getattr(args, "default_data_dir", None) or default_data_dir())
 
 
 def model_dir_of(args: argparse.Namespace) -> Path:
@@ -113,9 +116,16 @@ def fit_progress() -> Iterator[Callable[[str], Callable[[int, int, Mapping[str, 
     )
     progress = Progress(*columns, console=stderr, transient=False)
 
+    def finish_open_tasks() -> None:
+        """A model that reported no steps (popularity, content) is done when the next starts."""
+        for task in progress.tasks:
+            if not task.finished:
+                progress.update(task.id, total=task.total or 1, completed=task.total or 1)
+
     def for_model(name: str) -> Callable[[int, int, Mapping[str, float]], None]:
         if not progress.live.is_started:
             progress.start()
+        finish_open_tasks()
         task = progress.add_task(name, total=None, status="")
 
         def update(step: int, total: int, metrics: Mapping[str, float]) -> None:
@@ -126,6 +136,7 @@ def fit_progress() -> Iterator[Callable[[str], Callable[[int, int, Mapping[str, 
 
     try:
         yield for_model
+        finish_open_tasks()
     finally:
         if progress.live.is_started:
             progress.stop()
@@ -234,7 +245,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     p = commands.add_parser("train", help="train the serving models and cache them")
     add_location_options(p)
-    p.add_argument("--models", help="comma-separated model names (default: the serving set)")
+    p.add_argument(
+        "--models", help="extra comma-separated model names to train beside the serving set"
+    )
     p.add_argument(
         "--no-validate", action="store_true", help="skip the validation run recorded in meta.json"
     )
@@ -243,7 +256,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = commands.add_parser("evaluate", help="offline evaluation of models on a split")
     add_location_options(p)
     p.add_argument("--split", choices=("user-time", "random", "global-time"), default="user-time")
-    p.add_argument("--k", type=positive_int, default=10)
+    p.add_argument("-k", "--k", dest="k", type=positive_int, default=10, help="list length K")
     p.add_argument("--models", help="comma-separated model names (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--dump-recs", type=Path, help="write each user's top-K as JSON lines")

@@ -74,7 +74,6 @@ __all__ = [
     "write_atomic",
 ]
 
-#: Models whose scores carry no ranking (all equal): no P/R/NDCG for them.
 #: A held-out rating at or above this is a relevant item.
 RELEVANT_RATING = 4.0
 #: Working memory per batch of users while ranking: the float32 score block plus top_k's

@@ -7,8 +7,6 @@ by, a predicted star rating where the MF model can give one, and a short reason.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -80,6 +78,11 @@ class MovieRecommender:
                 if name.lower() in genre_index:
                     self.genre_matrix[i, genre_index[name.lower()]] = True
         self.rating_counts = np.diff(trained.seen.tocsc().indptr)
+        self.rating_sums = np.asarray(trained.seen.sum(axis=0)).ravel()
+        copies: dict[str, list[int]] = {}
+        for index, title in enumerate(self.titles):
+            copies.setdefault(title, []).append(index)
+        self._copies = {title: ids for title, ids in copies.items() if len(ids) > 1}
         self.ranker = str(trained.info.get("ranker", "popularity"))
 
     # ------------------------------------------------------------------ lookups
@@ -92,21 +95,6 @@ class MovieRecommender:
             if name.lower() == genre.lower():
                 return name
         raise ConfigError(f"unknown genre {genre!r}; choose from {', '.join(self.genres)}")
-
-    def find_titles(self, text: str, limit: int = 5) -> list[int]:
-        """Movie ids whose title matches ``text``: exact (ignoring case, punctuation and the
-        year) first, then titles containing it.  A simple matcher; the chat has a better one."""
-        query = _normalize(text)
-        if not query:
-            return []
-        normalized = [_normalize(t) for t in self.titles]
-        no_year = [_normalize(re.sub(r"\(\d{4}\)\s*$", "", t)) for t in self.titles]
-        exact = [
-            i for i, (a, b) in enumerate(zip(normalized, no_year, strict=True)) if query in (a, b)
-        ]
-        found = exact or [i for i, t in enumerate(normalized) if query in t]
-        found.sort(key=lambda i: -self.rating_counts[i])
-        return [int(self.trained.items.ids[i]) for i in found[:limit]]
 
     # ------------------------------------------------------------------ answers
 
@@ -159,6 +147,8 @@ class MovieRecommender:
             raise ConfigError(f"unknown movie id {movie_id}")
         scores = self._similarity(item)
         scores[item] = -np.inf
+        # MovieLens lists a few films twice under two ids: never offer a film as its own match
+        scores[self._copies.get(self.titles[item], [])] = -np.inf
         items = self._top(scores, k, genre)
         shared = set(self.item_genres[item])
         reasons = []
@@ -171,11 +161,14 @@ class MovieRecommender:
         """Bayesian-average ranking (C0 = 20), among movies with enough ratings."""
         model = self.trained["popularity"]
         scores = model.score(np.array([-1]))[0]
-        scores[self.rating_counts < MIN_RATINGS_FOR_POPULAR] = -np.inf
+        # Enough ratings to trust an average; on small data, whatever has ratings at all.
+        enough = self.rating_counts >= MIN_RATINGS_FOR_POPULAR
+        if np.count_nonzero(enough) < k:
+            enough = self.rating_counts > 0
+        scores[~enough] = -np.inf
         items = self._top(scores, k, genre)
-        sums = np.asarray(self.trained.seen.sum(axis=0)).ravel()
         reasons = [
-            f"{sums[i] / self.rating_counts[i]:.1f} avg from {self.rating_counts[i]} ratings"
+            f"{self.rating_sums[i] / self.rating_counts[i]:.1f} avg from {self.rating_counts[i]} ratings"
             for i in items
         ]
         return self._results(items, scores[items], -1, reasons)
@@ -249,8 +242,3 @@ class MovieRecommender:
             )
             for i, s, p, r in zip(items, scores, predicted, reasons, strict=True)
         ]
-
-
-def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()

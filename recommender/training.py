@@ -65,7 +65,8 @@ def train_models(
 ) -> TrainedModels:
     """Fit the serving models on every rating of ``dataset``.
 
-    The item index covers the whole catalog (rated or not), so content similarity and
+    ``names`` are trained in addition to the serving set (which is always trained, so a
+    model directory can always serve).  The item index covers the whole catalog (rated or not), so content similarity and
     popularity can answer for movies nobody has rated yet.  With ``validate``, each model is
     first fitted on the per-user temporal train part and scored on the held-out part; those
     metrics are stored with the model.
@@ -77,7 +78,10 @@ def train_models(
     )
     matrix = interactions(dataset.ratings, users, items)
     ranker = choose_ranker(matrix.shape[0], matrix.shape[1], matrix.nnz, params)
-    names = list(names) if names is not None else [*SERVING_MODELS, ranker]
+    # The serving set is always trained (the chat and CLI need every one of them); ``names``
+    # adds models to the bundle.
+    serving = [*SERVING_MODELS, ranker]
+    names = serving + [n for n in (names or ()) if n not in serving]
     documents = item_documents(dataset.movies, items)
     metrics: dict[str, dict[str, Any]] = {}
     if validate:

@@ -79,17 +79,20 @@ class Toolbox:
     def recommend_for_user(
         self, args: RecommendArgs, profile: Profile, exclude: Collection[int] = ()
     ) -> tuple[list[MovieResult], str | None]:
-        """Personal top-k: the person's own ratings folded in, else a linked dataset user,
-        else (nobody yet) popular picks and an invitation to rate.  Returns (results, note).
+        """Personal top-k: as the linked dataset user (the ``/link`` demo), else from the
+        person's own ratings folded in, else (nobody yet) popular picks and an invitation to
+        rate.  Returns (results, note).
 
         Rated movies are never recommended; ``exclude`` (e.g. already shown) is skipped too.
+        Ratings of movies this catalog lacks (a profile kept across datasets) are ignored.
         """
         service, k = self.recommender, args.k + len(exclude)
-        if profile.ratings:
-            picks = service.for_ratings(profile.ratings, k=k, genre=args.genre)
-            return _without(picks, exclude, args.k), None
         if profile.dataset_user is not None:
             picks = service.for_user(profile.dataset_user, k=k, genre=args.genre)
+            return _without(picks, exclude, args.k), None
+        known = {m: r for m, r in profile.ratings.items() if service.item_index(m) >= 0}
+        if known:
+            picks = service.for_ratings(known, k=k, genre=args.genre)
             return _without(picks, exclude, args.k), None
         picks = service.popular(k=k, genre=args.genre)
         return _without(picks, exclude, args.k), RATE_INVITATION

@@ -168,3 +168,17 @@ def test_evaluate_tune_records_values_that_later_runs_use(
     chosen = load_tuning(tmp_path / "m" / "tuning.json", meta["dataset_fingerprint"])["ease"]
     config = meta["models"]["ease"]["config"]
     assert all(config[key] == value for key, value in chosen.items())
+
+
+def test_train_with_extra_models_still_serves(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"))
+    status, out, _ = run(capsys, "train", "--models", "popularity-count", "--no-validate", *args)
+    assert status == 0
+    meta = json.loads((Path(out.strip()) / "meta.json").read_text())
+    assert {"popularity", "mf-sgd", "item-knn", "content", "popularity-count"} <= set(
+        meta["models"]
+    )
+    status, out, _ = run(capsys, "recommend", "--user", "1001", "-k", "2", "--json", *args)
+    assert status == 0 and len(json.loads(out)) == 2

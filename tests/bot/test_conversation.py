@@ -654,3 +654,40 @@ def test_a_thousand_messages_from_a_hundred_users(chat: Conversation) -> None:
         assert len(render_chat_html(reply)) <= TELEGRAM_LIMIT
         last[user] = reply
     assert min(counts.values()) > 20  # every kind of input was exercised
+
+
+def test_ratings_from_another_catalog_do_not_break_the_chat(
+    chat: Conversation, store: SqliteProfileStore
+) -> None:
+    """A profile kept across datasets (same --db, other --data-dir) rates unknown movies."""
+    store.rate("traveller", 987_654, 5.0)
+    reply = chat.handle_text("traveller", "recommend 3 movies")
+    assert reply.reply is not None and len(ids(reply)) == 3
+    assert reply.reply.note  # treated as a newcomer: popular picks and an invitation
+
+
+def test_a_fixable_error_is_one_polite_line_and_the_chat_goes_on(
+    chat: Conversation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recommender.errors import ConfigError
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ConfigError("the model directory has no 'ease-rp3' model")
+
+    monkeypatch.setattr("bot.conversation.dispatch", broken)
+    reply = chat.handle_text("u", "suggest a comedy")
+    assert reply.message == "Sorry, I can't do that: the model directory has no 'ease-rp3' model"
+    assert reply.parser == "error"
+    monkeypatch.undo()
+    assert chat.handle_text("u", "suggest a comedy").reply is not None
+
+
+def test_link_wins_over_own_ratings_until_unlinked(chat: Conversation, toolbox: Toolbox) -> None:
+    chat.handle_text("u", "/rate heat 5")
+    own = ids(chat.handle_text("u", "recommend 4 movies"))
+    chat.handle_text("u", "/link 1002")
+    linked = ids(chat.handle_text("u", "recommend 4 movies"))
+    expected = [r.movie_id for r in toolbox.recommender.for_user(1002, k=4)]
+    assert linked == expected
+    chat.handle_text("u", "/link off")
+    assert ids(chat.handle_text("u", "recommend 4 movies")) == own
