@@ -192,11 +192,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     names = _model_list(args.models) if args.models else list(MODEL_NAMES)
     model_root = model_dir_of(args)
     if args.tune:
-        results = tune(dataset, names, k=args.k, progress=lambda msg: stderr.print(msg))
-        save_tuning(model_root / TUNING_FILE, results, dataset.fingerprint, "user-time")
+        results = tune(
+            dataset, names, k=args.k, split=args.split, progress=lambda msg: stderr.print(msg)
+        )
+        save_tuning(model_root / TUNING_FILE, results, dataset.fingerprint, args.split)
         for result in results.values():
             stderr.print(f"tuned {result.model}: {result.params} (validation {result.validation})")
-    params = load_tuned_params(model_root, dataset.fingerprint)
+    params = load_tuned_params(model_root, dataset.fingerprint, args.split)
     report = evaluate(
         dataset,
         names,

@@ -138,9 +138,12 @@ def ensure_trained(
     return trained
 
 
-def load_tuned_params(model_root: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
-    """Hyper-parameters recorded by ``evaluate --tune`` for this dataset ({} if none)."""
+def load_tuned_params(
+    model_root: Path, fingerprint: str, split: str = "user-time"
+) -> dict[str, dict[str, Any]]:
+    """Hyper-parameters ``evaluate --tune`` recorded for this dataset and split scheme ({} if
+    none).  Serving uses the user-time ones: the per-user future is what the chat predicts."""
     from recommender.tuning import load_tuning  # evaluation code is not needed to serve
 
     path = Path(model_root) / TUNING_FILE
-    return load_tuning(path, fingerprint) if path.exists() else {}
+    return load_tuning(path, fingerprint, split) if path.exists() else {}

@@ -1,9 +1,11 @@
 """Hyper-parameter tuning on a validation split carved from train — the test set is never used.
 
 What ``moviebot evaluate --tune`` runs before evaluating.  The validation split: take the train
-part of the user-time split (each user's earliest 80%), and split it again the same way, so each
-user's last 20% of their *train* ratings is validation and the rest is fitted on
-(:func:`validation_split`).  Test-period rows are never fitted on, predicted or scored.
+part of the evaluated split (for user-time, each user's earliest 80%) and split it again the same
+way, so, e.g., each user's last 20% of their *train* ratings is validation and the rest is fitted
+on (:func:`validation_split`).  Test-period rows of that split are never fitted on, predicted or
+scored, and values tuned for one split scheme are only reused for that scheme (a random split's
+test rows lie inside the user-time split's train part, and vice versa).
 
 Each model class lists candidate values in its ``tuning_grid`` ClassVar (config field ->
 values; empty = nothing to tune, and the model is left out of the results).  The search:
@@ -44,7 +46,7 @@ from recommender.errors import ArtifactError
 from recommender.evaluate import evaluate_split, write_atomic
 from recommender.models import get_model_class
 from recommender.models.base import ModelConfig
-from recommender.splits import IndexedSplit, index_split, user_time_split
+from recommender.splits import IndexedSplit, SplitName, index_split, split_ratings
 
 __all__ = [
     "MAX_GRID",
@@ -81,10 +83,10 @@ class TuningResult:
     objective: str
 
 
-def validation_split(dataset: Dataset) -> IndexedSplit:
-    """Fit part + validation part, both inside the user-time split's train part."""
-    train, _test = user_time_split(dataset.ratings)
-    fit_part, validation = user_time_split(train)
+def validation_split(dataset: Dataset, split: SplitName = "user-time") -> IndexedSplit:
+    """Fit part + validation part, both inside the ``split`` scheme's train part."""
+    train, _test = split_ratings(dataset.ratings, split)
+    fit_part, validation = split_ratings(train, split)
     return index_split(fit_part, validation)
 
 
@@ -93,10 +95,12 @@ def tune(
     models: Sequence[str],
     *,
     k: int = 10,
+    split: SplitName = "user-time",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, TuningResult]:
-    """Choose each model's ``tuning_grid`` values on the validation split (see module doc)."""
-    indexed = validation_split(dataset)
+    """Choose each model's ``tuning_grid`` values on the validation split carved from the
+    ``split`` scheme's train part (see module doc)."""
+    indexed = validation_split(dataset, split)
     results: dict[str, TuningResult] = {}
     # models nesting another model's config go last, so they can build on its tuned values
     for name in sorted(models, key=lambda n: bool(_nested_fields(get_model_class(n).config_type))):
@@ -229,7 +233,7 @@ def save_tuning(
             old = _read(path)
         except ArtifactError:
             old = {}
-        if old.get("dataset_fingerprint") == dataset_fingerprint:
+        if old.get("dataset_fingerprint") == dataset_fingerprint and old.get("split") == split:
             models.update(old.get("models", {}))
     for name, result in results.items():
         models[name] = {
@@ -251,13 +255,18 @@ def save_tuning(
     return path
 
 
-def load_tuning(path: Path, dataset_fingerprint: str) -> dict[str, dict[str, Any]]:
-    """Tuned params per model for this dataset; {} if the file is absent or for other data."""
+def load_tuning(
+    path: Path, dataset_fingerprint: str, split: str = "user-time"
+) -> dict[str, dict[str, Any]]:
+    """Tuned params per model for this dataset and split scheme; {} if the file is absent or
+    was tuned on other data or another scheme."""
     path = Path(path)
     if not path.exists():
         return {}
     document = _read(path)
-    if document.get("dataset_fingerprint") != dataset_fingerprint:
+    if document.get("dataset_fingerprint") != dataset_fingerprint or (
+        document.get("split", "user-time") != split
+    ):
         return {}
     return {name: dict(entry["params"]) for name, entry in document.get("models", {}).items()}
 

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from pydantic import Field
@@ -310,3 +311,32 @@ def test_corrupt_tuning_file_is_an_artifact_error(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(ArtifactError):
         load_tuning(path, "abc")
+
+
+def test_values_tuned_for_one_split_are_not_reused_for_another(tmp_path: Path) -> None:
+    """A random split's test rows lie inside the user-time split's train part."""
+    result = TuningResult(
+        model="ease", params={"l2": 50.0}, validation={}, tried=1, objective="ndcg@10"
+    )
+    path = save_tuning(tmp_path / "tuning.json", {"ease": result}, "fp", "user-time")
+    assert load_tuning(path, "fp", "user-time") == {"ease": {"l2": 50.0}}
+    assert load_tuning(path, "fp", "random") == {}
+    assert load_tuning(path, "fp", "global-time") == {}
+
+
+def test_validation_is_carved_from_the_chosen_schemes_train_part(
+    tiny_ratings: pd.DataFrame,
+) -> None:
+    from recommender.splits import split_ratings
+
+    dataset = Dataset(tiny_ratings, tiny_ratings.iloc[:0], (), "csv", Path("t"), "fp")
+    for scheme in ("random", "global-time"):
+        train, test = split_ratings(tiny_ratings, scheme)  # type: ignore[arg-type]
+        indexed = validation_split(dataset, scheme)  # type: ignore[arg-type]
+        test_pairs = set(zip(test["user"], test["item"], strict=True))
+        fit_pairs = {
+            (int(indexed.users.ids[u]), int(indexed.items.ids[i]))
+            for u, i in zip(*indexed.train.nonzero(), strict=True)
+        }
+        assert not fit_pairs & test_pairs
+        assert indexed.train.nnz + len(indexed.test_users) == len(train)
