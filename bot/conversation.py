@@ -5,10 +5,11 @@ chat more than one-shot parsing: slash commands, paging ("More" continues the la
 where it stopped, never repeating), 👍/👎 feedback, did-you-mean choices and the star buttons of
 a rating without stars.  All state lives in the store, so a restart loses nothing.
 
-Paging: the store's "shown" items are those of the current list only.  A new request starts a
-new list at page one of its own ranking (so "movies like Toy Story" is not missing Aladdin just
-because Aladdin was among the popular comedies shown earlier); "More" skips what this list
-already showed and fills k from the rest of the same ranking.
+Shown items: films once shown are not shown again in answers to open requests (personal picks
+and popular lists), so asking twice brings new films; "More" skips everything shown and fills k
+from the rest of the same ranking.  A request about a named film ("movies like Toy Story") is
+an explicit ask and starts at page one of its own ranking, so its obvious companions appear
+even if an earlier list showed them.  /start forgets what was shown.
 
 Button data is ``v1:<action>[:args]``, at most 64 bytes (Telegram's limit), and is validated:
 anything else — malformed, oversized, a movie id not in the catalog, a choice that was not
@@ -167,13 +168,14 @@ class Conversation:
         return profile.model_copy(update={"ratings": {**implied, **profile.ratings}})
 
     def _ask(self, user_key: str, query: Query, *, more: bool = False) -> ChatReply:
-        """Dispatch one query: a new request answers page one; ``more`` skips the items this
-        list already showed."""
-        shown = self.store.shown(user_key) if more else set()
+        """Dispatch one query, skipping films already shown — except for a fresh request about
+        a named film, which is answered from the top of its own ranking."""
+        about_a_title = query.intent == "similar_to" and query.title is not None
+        shown = self.store.shown(user_key) if more or not about_a_title else set()
         reply = dispatch(query, self._profile(user_key), self.toolbox, self.store, exclude=shown)
-        return self._present(user_key, reply, new_list=not more)
+        return self._present(user_key, reply)
 
-    def _present(self, user_key: str, reply: Reply, *, new_list: bool = True) -> ChatReply:
+    def _present(self, user_key: str, reply: Reply) -> ChatReply:
         if reply.route == "did_you_mean":
             ids = self._candidate_ids(reply.candidates)
             pending = {"query": reply.query.model_dump(mode="json"), "choices": ids}
@@ -190,8 +192,6 @@ class Conversation:
         if not reply.results:
             return ChatReply(reply=reply)
         ids = [r.movie_id for r in reply.results]
-        if new_list:
-            self.store.clear_shown(user_key)
         self.store.mark_shown(user_key, ids)
         self._update_session(user_key, last=reply.query.model_dump(mode="json"))
         rows: list[tuple[Button, ...]] = [
