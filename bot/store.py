@@ -170,13 +170,18 @@ class SqliteProfileStore:
         self.path = Path(path)
         self._clock = clock  # unix seconds; injectable so tests can see timestamps change
         self._lock = threading.RLock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_S,
-            isolation_level=None,  # autocommit: transactions are the explicit ones below
-            check_same_thread=False,  # shared between threads, guarded by self._lock
-        )
+        try:
+            if self.path.is_dir():
+                raise IsADirectoryError(f"{self.path} is a folder")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,  # autocommit: transactions are the explicit ones below
+                check_same_thread=False,  # shared between threads, guarded by self._lock
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise DataError(self.path, f"cannot open the profile database: {error}") from None
         try:
             self._configure(connection)
             migrate(connection)

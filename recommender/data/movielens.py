@@ -31,6 +31,7 @@ __all__ = ["dataset_fingerprint", "detect_layout", "load_dataset"]
 ML100K_FILES = ("u.data", "u.item", "u.genre")
 CSV_FILES = ("ratings.csv", "movies.csv")
 RATING_MIN, RATING_MAX = 0.5, 5.0
+RATINGS_CSV_HEADER = ("userId", "movieId", "rating", "timestamp")
 _YEAR = re.compile(r"\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
 _NO_GENRES = "(no genres listed)"
 
@@ -82,15 +83,17 @@ def dataset_fingerprint(data_dir: Path | str) -> str:
 
 
 def fingerprint(paths: list[Path]) -> str:
-    """A cheap, stable content key: size plus the first and last MiB of each file.
+    """A cheap content key: each file's size, modification time and first and last MiB.
 
-    Hashing a 700 MB ratings file whole costs seconds at every start; the ends of the file and
-    its exact size change whenever MovieLens ships a different release or a user edits it.
+    Hashing a 700 MB ratings file whole costs seconds at every start.  A new MovieLens release
+    changes sizes and ends; an edit anywhere changes the modification time.  So copying the data
+    to another folder (new mtimes) retrains once; nothing stale is ever served.
     """
     digest = hashlib.sha256()
     for path in sorted(p for p in paths if p.exists()):
-        size = path.stat().st_size
-        digest.update(f"{path.name}:{size}".encode())
+        stat = path.stat()
+        size = stat.st_size
+        digest.update(f"{path.name}:{size}:{stat.st_mtime_ns}".encode())
         with path.open("rb") as handle:
             digest.update(handle.read(1 << 20))
             if size > 1 << 20:
@@ -105,6 +108,11 @@ def fingerprint(paths: list[Path]) -> str:
 def _read_ratings(path: Path, *, sep: str, header: bool) -> pd.DataFrame:
     """Ratings in file order, duplicates of (user, item) resolved to the latest."""
     _require_nonempty(path)
+    if header:  # columns are read by position, so their order must be the documented one
+        with path.open("rb") as handle:
+            first = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff")
+        if [f.strip() for f in first.strip().split(sep)] != list(RATINGS_CSV_HEADER):
+            raise DataError(path, f"header must be {','.join(RATINGS_CSV_HEADER)}", 1)
     try:
         frame = pd.read_csv(
             path,

@@ -543,3 +543,14 @@ def test_sigkill_mid_conversation_loses_nothing_acknowledged(db_path: Path) -> N
     check = sqlite3.connect(db_path)
     assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     check.close()
+
+
+def test_unusable_database_paths_are_one_clear_error(tmp_path: Path) -> None:
+    from recommender.errors import DataError
+
+    with pytest.raises(DataError, match="cannot open the profile database"):
+        SqliteProfileStore(tmp_path)  # a folder
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DataError, match="cannot open the profile database"):
+        SqliteProfileStore(blocker / "profiles.sqlite3")  # parent is a file

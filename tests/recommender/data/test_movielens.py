@@ -160,3 +160,38 @@ def test_not_a_movielens_folder(tmp_path: Path) -> None:
     assert caught.value.path == tmp_path
     with pytest.raises(DataError, match="no such data directory"):
         load_dataset(tmp_path / "absent")
+
+
+def test_ratings_csv_with_other_column_order_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "swapped"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text("movieId,userId,rating,timestamp\n1,2,4.0,100\n")
+    (folder / "movies.csv").write_text("movieId,title,genres\n1,A (2000),Drama\n")
+    with pytest.raises(
+        DataError, match=r"ratings\.csv:1: header must be userId,movieId,rating,timestamp"
+    ):
+        load_dataset(folder)
+
+
+def test_fingerprint_sees_a_same_size_edit_in_the_middle(tmp_path: Path) -> None:
+    import os
+
+    from recommender.data import dataset_fingerprint
+
+    folder = tmp_path / "big"
+    folder.mkdir()
+    lines = [f"{u},{i},4.0,{1000 + i}" for u in range(1, 300) for i in range(1, 600)]
+    ratings = folder / "ratings.csv"
+    ratings.write_text("userId,movieId,rating,timestamp\n" + "\n".join(lines) + "\n")
+    (folder / "movies.csv").write_text("movieId,title,genres\n1,A (2000),Drama\n")
+    assert ratings.stat().st_size > 2 << 20
+    os.utime(ratings, ns=(1_000_000_000_000, 1_000_000_000_000))
+    before = dataset_fingerprint(folder)
+    assert dataset_fingerprint(folder) == before  # stable while untouched
+    data = bytearray(ratings.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 1] = b"5" if data[middle : middle + 1] != b"5" else b"6"
+    ratings.write_bytes(bytes(data))
+    os.utime(ratings, ns=(2_000_000_000_000, 2_000_000_000_000))
+    assert ratings.stat().st_size == len(data)
+    assert dataset_fingerprint(folder) != before
