@@ -55,7 +55,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from recommender.data import Dataset
-from recommender.errors import ConfigError, ModelError
+from recommender.errors import ConfigError, DataError, ModelError
 from recommender.metrics import ranking_metrics, rmse, top_k
 from recommender.models import get_model_class, make_model
 from recommender.models.base import Recommender
@@ -312,9 +312,12 @@ def rank_candidates(
 def write_atomic(path: Path) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only if the block completes (temp + os.replace)."""
     path = Path(path)
-    descriptor, temp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    try:
+        descriptor, temp_name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise DataError(path, f"cannot write here ({error.strerror})") from None
     temp = Path(temp_name)
     try:
         temp.chmod(0o644)  # mkstemp makes it private; results are meant to be read

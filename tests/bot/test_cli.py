@@ -182,3 +182,20 @@ def test_train_with_extra_models_still_serves(
     )
     status, out, _ = run(capsys, "recommend", "--user", "1001", "-k", "2", "--json", *args)
     assert status == 0 and len(json.loads(out)) == 2
+
+
+def test_dump_into_a_missing_folder_is_one_line(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "nowhere" / "recs.jsonl"
+    status, _, err = run(
+        capsys,
+        "evaluate",
+        "--data-dir",
+        str(tiny_csv_dir),
+        "--models",
+        "popularity",
+        "--dump-recs",
+        str(target),
+    )
+    assert status == 2 and f"{target}: cannot write here" in err and err.count("\n") == 1
