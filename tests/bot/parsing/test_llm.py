@@ -16,7 +16,10 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.parsing.base import MAX_INPUT_CHARS
 from bot.parsing.llm import (
     DEFAULT_MODEL,
     PROMPT_PATH,
@@ -451,3 +454,36 @@ def test_from_env_defaults_ignore_the_process_environment(
     parser.parse("hello")
     assert server.requests[0].url.host == "api.openai.com"
     assert server.body()["model"] == DEFAULT_MODEL
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=50).map(lambda t: t * 50),
+        st.sampled_from(["", "\x00\x1b[31m", "🎬\u200d🍿", "مرحبا movies like heat", "\ud800"]),
+    ),
+    answer=st.sampled_from(["echo", "garbage", "500"]),
+)
+def test_any_text_gives_a_query_whatever_the_endpoint_says(
+    fallback: FakeRegex, text: str, answer: str
+) -> None:
+    """Arbitrary text through the LLM parser: a valid Query always, the message cut to 1,000
+    characters before it is sent, and never an exception — whether the model echoes the text
+    back as a title, answers garbage, or fails."""
+
+    def reply(request: httpx2.Request) -> httpx2.Response:
+        sent = json.loads(request.content)["messages"][-1]["content"]
+        assert len(sent) < MAX_INPUT_CHARS + 200  # the cut message plus its delimiters
+        if answer == "500":
+            return httpx2.Response(500, json={"error": {"message": "boom"}})
+        if answer == "garbage":
+            return httpx2.Response(200, json=completion("{not json"))
+        return httpx2.Response(200, json=completion(args(intent="similar_to", title=sent[:80])))
+
+    query = make_parser(Server(reply), fallback).parse(text)
+    assert isinstance(query, Query)
+    assert query.intent in ("recommend_genre", "similar_to", "popular", "rate", "help")
+    assert 1 <= query.k <= 50
