@@ -11,9 +11,9 @@ from bot.conversation import Conversation
 from bot.parsing import make_parser
 from bot.settings import Settings
 from bot.store import SqliteProfileStore
-from recommender.cli import fit_progress, stderr
 from recommender.data import detect_layout
 from recommender.errors import DataError, DownloadError
+from recommender.progress import fit_progress, stderr
 from recommender.training import ensure_trained
 from tools.toolbox import Toolbox
 

@@ -12,16 +12,10 @@ from typing import Any
 from bot.parsing import Parser, make_parser
 from bot.render import render_text
 from bot.settings import Settings
-from recommender.cli import (
-    add_location_options,
-    data_dir_of,
-    fit_progress,
-    model_dir_of,
-    positive_int,
-    stderr,
-)
+from recommender.cli import add_location_options, data_dir_of, model_dir_of, positive_int
 from recommender.data import dataset_fingerprint, load_dataset
 from recommender.errors import ConfigError
+from recommender.progress import fit_progress, stderr
 from recommender.training import ensure_trained, model_dir_for
 from tools.dispatch import dispatch
 from tools.profiles import InMemoryProfileStore

@@ -11,53 +11,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from recommender.paths import cache_root, default_data_dir, default_model_dir
+from recommender.progress import fit_progress, stderr
 
 __all__ = [
     "add_commands",
     "add_location_options",
     "data_dir_of",
-    "default_data_dir",
-    "default_model_dir",
-    "fit_progress",
     "model_dir_of",
     "positive_int",
-    "stderr",
     "write_error",
 ]
 
 DATASETS = ("ml-100k", "ml-latest-small", "ml-1m", "ml-25m", "ml-32m")
-stderr = Console(stderr=True)
 
 
 # ---------------------------------------------------------------------------- locations
-
-
-def cache_root() -> Path:
-    """Where downloads and trained models live unless told otherwise."""
-    if home := os.environ.get("MOVIEBOT_HOME"):
-        return Path(home)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "moviebot"
-
-
-def default_data_dir() -> Path:
-    if data_dir := os.environ.get("MOVIEBOT_DATA_DIR"):
-        return Path(data_dir)
-    return cache_root() / "datasets" / os.environ.get("MOVIEBOT_DATASET", "ml-100k")
-
-
-def default_model_dir() -> Path:
-    if model_dir := os.environ.get("MOVIEBOT_MODEL_DIR"):
-        return Path(model_dir)
-    return cache_root() / "models"
 
 
 def add_location_options(parser: argparse.ArgumentParser) -> None:
@@ -98,48 +70,6 @@ def positive_int(text: str) -> int:
 
 
 # ---------------------------------------------------------------------------- progress
-
-
-@contextmanager
-def fit_progress() -> Iterator[Callable[[str], Callable[[int, int, Mapping[str, float]], None]]]:
-    """Progress bars on stderr, one per model; yields a factory of per-model callbacks.
-
-    The display starts with the first model, so a run that loads cached models (or fails
-    before fitting) prints nothing.
-    """
-    columns = (
-        TextColumn("{task.description:<14}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-    )
-    progress = Progress(*columns, console=stderr, transient=False)
-
-    def finish_open_tasks() -> None:
-        """A model that reported no steps (popularity, content) is done when the next starts."""
-        for task in progress.tasks:
-            if not task.finished:
-                progress.update(task.id, total=task.total or 1, completed=task.total or 1)
-
-    def for_model(name: str) -> Callable[[int, int, Mapping[str, float]], None]:
-        if not progress.live.is_started:
-            progress.start()
-        finish_open_tasks()
-        task = progress.add_task(name, total=None, status="")
-
-        def update(step: int, total: int, metrics: Mapping[str, float]) -> None:
-            status = " ".join(f"{k}={v:.4f}" for k, v in metrics.items())
-            progress.update(task, completed=step, total=total, status=status)
-
-        return update
-
-    try:
-        yield for_model
-        finish_open_tasks()
-    finally:
-        if progress.live.is_started:
-            progress.stop()
 
 
 # ---------------------------------------------------------------------------- commands
