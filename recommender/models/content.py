@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from recommender.data.vocabulary import Vocabulary
+from recommender.models._interactions import csr_from_state, csr_state
 from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
 
 __all__ = ["ContentTfidf", "ContentTfidfConfig", "item_documents"]
@@ -126,20 +127,13 @@ class ContentTfidf(Recommender):
         return np.asarray((self.profiles(ratings) @ self.item_vectors.T).toarray(), np.float32)
 
     def get_state(self) -> State:
-        state: State = {"item_count": self.item_count}
-        for prefix, matrix in (("item", self.item_vectors), ("user", self.user_profiles)):
-            state[f"{prefix}_data"] = matrix.data
-            state[f"{prefix}_indices"] = matrix.indices
-            state[f"{prefix}_indptr"] = matrix.indptr
-            state[f"{prefix}_shape"] = np.asarray(matrix.shape, dtype=np.int64)
-        return state
+        return {
+            "item_count": self.item_count,
+            **csr_state("item", self.item_vectors),
+            **csr_state("user", self.user_profiles),
+        }
 
     def set_state(self, state: Mapping[str, npt.NDArray[np.generic]]) -> None:
-        def matrix(prefix: str) -> sp.csr_matrix:
-            shape = tuple(int(x) for x in state[f"{prefix}_shape"])
-            parts = (state[f"{prefix}_data"], state[f"{prefix}_indices"], state[f"{prefix}_indptr"])
-            return sp.csr_matrix(parts, shape=shape)
-
-        self.item_vectors = matrix("item")
-        self.user_profiles = matrix("user")
+        self.item_vectors = csr_from_state("item", state)
+        self.user_profiles = csr_from_state("user", state)
         self.item_count = np.asarray(state["item_count"], dtype=np.int64)

@@ -60,6 +60,7 @@ from pydantic import Field, model_validator
 
 from recommender.errors import ModelTooLargeError
 from recommender.models import _knn_kernels as kernels
+from recommender.models._interactions import csr_from_state, csr_state
 from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
 from recommender.models.popularity import bayesian_average
 
@@ -505,13 +506,8 @@ class _NeighbourhoodCF(Recommender):
             "rating_range": self.rating_range,
             "user_mean": self.user_mean,
             "cold_scores": self.cold_scores,
-            "ratings_data": self.ratings.data,
-            "ratings_indices": self.ratings.indices,
-            "ratings_indptr": self.ratings.indptr,
-            "ratings_shape": np.asarray(self.ratings.shape, dtype=np.int64),
-            "neighbors_data": self.neighbors.data,
-            "neighbors_indices": self.neighbors.indices,
-            "neighbors_indptr": self.neighbors.indptr,
+            **csr_state("ratings", self.ratings),
+            **csr_state("neighbors", self.neighbors),
         }
 
     def set_state(self, state: Mapping[str, npt.NDArray[np.generic]]) -> None:
@@ -519,19 +515,10 @@ class _NeighbourhoodCF(Recommender):
         self.rating_range = np.asarray(state["rating_range"], dtype=np.float64)
         self.user_mean = np.asarray(state["user_mean"], dtype=np.float64)
         self.cold_scores = np.asarray(state["cold_scores"], dtype=np.float64)
-        n_users, n_items = (int(n) for n in state["ratings_shape"])
-        self.ratings = sp.csr_matrix(
-            (state["ratings_data"], state["ratings_indices"], state["ratings_indptr"]),
-            shape=(n_users, n_items),
-            dtype=np.float32,
-        )
-        n_entities = n_users if self.user_based else n_items
+        self.ratings = csr_from_state("ratings", state)
+        n_users, n_items = self.ratings.shape
         # built from raw arrays, so scipy keeps each row's similarity order
-        self.neighbors = sp.csr_matrix(
-            (state["neighbors_data"], state["neighbors_indices"], state["neighbors_indptr"]),
-            shape=(n_entities, n_entities),
-            dtype=np.float32,
-        )
+        self.neighbors = csr_from_state("neighbors", state)
         self.centered = self.ratings.data.astype(np.float64) - np.repeat(
             self.user_mean, np.diff(self.ratings.indptr)
         )
