@@ -8,6 +8,7 @@ model's defaults, overridden by ``tuning.json`` in the model root when ``moviebo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 
 from recommender.artifacts import META_FILE, TrainedModels, load_models, save_models
 from recommender.data import Dataset, Vocabulary, dataset_fingerprint, interactions, load_dataset
-from recommender.errors import ModelTooLargeError
+from recommender.errors import ArtifactError, ModelTooLargeError
 from recommender.models import get_model_class, make_model
 from recommender.models.base import ProgressFn
 from recommender.models.content import item_documents
@@ -37,6 +38,7 @@ RANKER_PREFERENCE = ("ease-rp3", "rp3beta", "ease", "ials")
 #: "similar to".
 SERVING_MODELS = ("popularity", "mf-sgd", "item-knn", "content")
 TUNING_FILE = "tuning.json"
+log = logging.getLogger("moviebot.training")
 
 ProgressFactory = Callable[[str], ProgressFn | None]
 Params = Mapping[str, Mapping[str, Any]]
@@ -121,13 +123,17 @@ def ensure_trained(
 ) -> TrainedModels:
     """Load the cached models for ``data_dir``; train and cache them first if there are none.
 
-    First-run training skips the validation pass (``moviebot train`` records it) to get the
+    A cached directory that fails validation (another format version, damaged files) is
+    rebuilt.  First-run training skips the validation pass (``moviebot train`` records it) to get the
     person chatting an answer sooner.
     """
     fingerprint = dataset_fingerprint(data_dir)
     directory = model_dir_for(model_root, fingerprint)
     if (directory / META_FILE).is_file():
-        return load_models(directory)
+        try:
+            return load_models(directory)
+        except ArtifactError as error:  # a cache from another version, or damaged: rebuild it
+            log.warning("retraining: the cached models are unusable (%s)", error)
     dataset = load_dataset(data_dir)
     if on_train:
         on_train(dataset)

@@ -199,3 +199,14 @@ def test_dump_into_a_missing_folder_is_one_line(
         str(target),
     )
     assert status == 2 and f"{target}: cannot write here" in err and err.count("\n") == 1
+
+
+def test_a_damaged_model_cache_is_rebuilt(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"), "--json")
+    status, first, _ = run(capsys, "popular", "-k", "3", *args)
+    (model_dir,) = (tmp_path / "m").iterdir()
+    (model_dir / "popularity.npz").write_bytes(b"not an npz")
+    status, again, _ = run(capsys, "popular", "-k", "3", *args)
+    assert status == 0 and json.loads(again) == json.loads(first)
