@@ -554,3 +554,11 @@ def test_unusable_database_paths_are_one_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(DataError, match="cannot open the profile database"):
         SqliteProfileStore(blocker / "profiles.sqlite3")  # parent is a file
+
+    # SQLite opens lazily, so a folder it cannot write in only fails at the first statement;
+    # as root chmod cannot block it, so a directory where the journal file goes stands in.
+    lazy = tmp_path / "lazy.sqlite3"
+    Path(f"{lazy}-journal").mkdir()
+    with pytest.raises(DataError, match="cannot open the profile database") as caught:
+        SqliteProfileStore(lazy)
+    assert "\n" not in str(caught.value)

@@ -173,6 +173,19 @@ def test_ratings_csv_with_other_column_order_is_refused(tmp_path: Path) -> None:
         load_dataset(folder)
 
 
+def test_ratings_csv_header_tolerates_bom_and_spaces(tmp_path: Path) -> None:
+    ratings = "\ufeff userId , movieId,rating ,timestamp\r\n1,10,4.0,100\r\n2,10,3.5,200\r\n"
+    dataset = load_dataset(csv_dir(tmp_path, ratings.encode("utf-8")))
+    assert dataset.ratings["user"].tolist() == [1, 2]
+    assert dataset.ratings["rating"].tolist() == [4.0, 3.5]
+
+
+def test_ratings_csv_with_missing_column_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"ratings\.csv:1: header must be") as caught:
+        load_dataset(csv_dir(tmp_path, "userId,movieId,rating\n1,10,4.0\n"))
+    assert caught.value.line == 1
+
+
 def test_fingerprint_sees_a_same_size_edit_in_the_middle(tmp_path: Path) -> None:
     import os
 
