@@ -182,22 +182,16 @@ class SqliteProfileStore:
             )
         except (OSError, sqlite3.Error) as error:
             raise DataError(self.path, f"cannot open the profile database: {error}") from None
+        configured = False
         try:
-            # SQLite opens lazily: an unwritable folder only shows at the first statement.
             self._configure(connection)
-        except sqlite3.OperationalError as error:
-            connection.close()
-            raise DataError(self.path, f"cannot open the profile database: {error}") from None
-        except sqlite3.DatabaseError as error:
-            connection.close()
-            raise DataError(self.path, f"not a usable profile database: {error}") from error
-        except BaseException:
-            connection.close()
-            raise
-        try:
+            configured = True
             migrate(connection)
         except sqlite3.DatabaseError as error:
             connection.close()
+            # SQLite opens lazily: an unwritable folder only shows at the first statement.
+            if not configured and isinstance(error, sqlite3.OperationalError):
+                raise DataError(self.path, f"cannot open the profile database: {error}") from None
             raise DataError(self.path, f"not a usable profile database: {error}") from error
         except BaseException:
             connection.close()
