@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from recommender.errors import ModelError, ModelTooLargeError
+from recommender.metrics import rmse
 from recommender.models._sgd_kernel import sgd_epoch
 from recommender.models.base import (
     FloatArray,
@@ -38,7 +39,7 @@ from recommender.models.base import (
     State,
 )
 
-__all__ = ["MatrixFactorization", "MatrixFactorizationConfig"]
+__all__ = ["MatrixFactorization", "MatrixFactorizationConfig", "learning_curve"]
 
 #: Refuse to fit when the estimated working memory exceeds this (bytes).
 MEMORY_BUDGET = 6 * 2**30
@@ -247,3 +248,44 @@ class MatrixFactorization(Recommender):
         self.history = [float(x) for x in np.asarray(state["train_rmse_history"])]
         self.n_users = self.user_factors.shape[0]
         self.n_items = self.item_factors.shape[0]
+
+
+def learning_curve(
+    train: sp.csr_matrix,
+    validation: sp.csr_matrix,
+    config: MatrixFactorizationConfig | None = None,
+) -> dict[str, list[float]]:
+    """Train and validation RMSE after each epoch of one mf-sgd fit on ``train``.
+
+    ``validation`` is a users x items rating CSR in ``train``'s index space; only its entries
+    whose user and item both have training ratings count (the others would score the random
+    init).  Train RMSE is the model's own ``history`` (errors before each update); validation
+    RMSE is of the clipped predictions after each epoch, i.e. what ``predict`` would give.
+    """
+    if validation.shape != train.shape:
+        raise ValueError(
+            f"validation has shape {validation.shape}, train {train.shape}: "
+            "they must share one index space"
+        )
+    model = MatrixFactorization(config)
+    held_out = sp.coo_matrix(validation)
+    train_csr = sp.csr_matrix(train)
+    has_user = np.diff(train_csr.indptr) > 0
+    has_item = np.bincount(train_csr.indices, minlength=train_csr.shape[1]) > 0
+    warm = has_user[held_out.row] & has_item[held_out.col]
+    users = held_out.row[warm].astype(np.int64)
+    items = held_out.col[warm].astype(np.int64)
+    truth = held_out.data[warm]
+    validation_rmse: list[float] = []
+
+    def after_epoch(epoch: int, epochs: int, metrics: Mapping[str, float]) -> None:
+        # the factors are updated in place, so this sees the model as of this epoch
+        validation_rmse.append(rmse(truth, model._predict(users, items)))
+
+    model.fit(train, progress=after_epoch)
+    epochs: list[float] = [e for e in range(1, len(model.history) + 1)]
+    return {
+        "epoch": epochs,
+        "train_rmse": list(model.history),
+        "validation_rmse": validation_rmse,
+    }

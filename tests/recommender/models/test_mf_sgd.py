@@ -13,7 +13,11 @@ from recommender.errors import ModelError, ModelTooLargeError
 from recommender.metrics import rmse
 from recommender.models import get_model_class, make_model
 from recommender.models._sgd_kernel import sgd_epoch, sgd_epoch_reference
-from recommender.models.mf_sgd import MatrixFactorization, MatrixFactorizationConfig
+from recommender.models.mf_sgd import (
+    MatrixFactorization,
+    MatrixFactorizationConfig,
+    learning_curve,
+)
 from recommender.splits import index_split, user_time_split
 
 
@@ -140,6 +144,33 @@ def test_empty_matrix_and_size_checks() -> None:
 def test_divergence_is_an_error(tiny_train: sp.csr_matrix) -> None:
     with pytest.raises(ModelError, match="diverged"):
         MatrixFactorization(small_config(lr=1.0, reg=0.0, init_std=5.0)).fit(tiny_train * 100)
+
+
+def test_learning_curve_is_one_fit_measured_each_epoch(tiny_train: sp.csr_matrix) -> None:
+    # hold out a random quarter of the ratings, plus one rating of a user with no training data
+    coo_all = tiny_train.tocoo()
+    held = np.random.default_rng(5).random(coo_all.nnz) < 0.25
+    shape = (tiny_train.shape[0] + 1, tiny_train.shape[1])
+
+    def part(mask: np.ndarray) -> sp.csr_matrix:
+        return sp.csr_matrix((coo_all.data[mask], (coo_all.row[mask], coo_all.col[mask])), shape)
+
+    train = part(~held)
+    validation = part(held).tolil()
+    validation[shape[0] - 1, 0] = 1.0  # cold user: its random-init factors must not count
+    config = small_config(epochs=40, lr=0.03)
+    curve = learning_curve(train, validation.tocsr(), config)
+
+    assert curve["epoch"] == list(range(1, 41))
+    model = MatrixFactorization(config).fit(train)
+    assert curve["train_rmse"] == model.history  # the same single fit, not a refit per epoch
+    assert len(curve["validation_rmse"]) == 40
+    val_users, val_items, val_ratings = coo_all.row[held], coo_all.col[held], coo_all.data[held]
+    final = rmse(val_ratings, model.predict(val_users, val_items))
+    assert curve["validation_rmse"][-1] == pytest.approx(final, rel=1e-12)
+    assert curve["validation_rmse"][-1] < curve["validation_rmse"][0]
+    with pytest.raises(ValueError, match="index space"):
+        learning_curve(train, validation.tocsr()[:-1], config)
 
 
 # ---------------------------------------------------------------------- using
