@@ -12,7 +12,7 @@ from recommender.data import load_dataset
 from recommender.errors import ModelError, ModelTooLargeError
 from recommender.metrics import rmse
 from recommender.models import get_model_class, make_model
-from recommender.models._sgd_kernel import sgd_epoch, sgd_epoch_reference
+from recommender.models._sgd_kernel import sgd_epoch, sgd_epoch_reference, shuffle
 from recommender.models.mf_sgd import (
     MatrixFactorization,
     MatrixFactorizationConfig,
@@ -29,7 +29,7 @@ def small_config(**overrides: object) -> MatrixFactorizationConfig:
 
 def coo(train: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     users = np.repeat(np.arange(train.shape[0], dtype=np.int32), np.diff(train.indptr))
-    return users, train.indices.astype(np.int32), train.data.astype(np.float64)
+    return users, train.indices.astype(np.int32), train.data.astype(np.float32)
 
 
 # ---------------------------------------------------------------------- kernel
@@ -37,51 +37,78 @@ def coo(train: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("epoch_fn", [sgd_epoch, sgd_epoch_reference])
 def test_single_step_matches_hand_computation(epoch_fn: object) -> None:
-    # 2 users x 2 items; one rating r(0, 1) = 4, lr = 0.1, reg = 0.5, mu = 3
+    # 2 users x 2 items; one rating r(0, 1) = 4, lr = 0.1, reg = 0.5, mu = 3; float32 as the model
+    f32 = np.float32
     users = np.array([0], dtype=np.int32)
     items = np.array([1], dtype=np.int32)
-    ratings = np.array([4.0])
-    user_bias = np.array([0.1, 7.0])
-    item_bias = np.array([9.0, -0.2])
-    p = np.array([[0.5, 1.0], [2.0, 2.0]])
-    q = np.array([[3.0, 3.0], [1.0, -0.5]])
+    ratings = np.array([4.0], dtype=f32)
+    user_bias = np.array([0.1, 7.0], dtype=f32)
+    item_bias = np.array([9.0, -0.2], dtype=f32)
+    p = np.array([[0.5, 1.0], [2.0, 2.0]], dtype=f32)
+    q = np.array([[3.0, 3.0], [1.0, -0.5]], dtype=f32)
+    order = np.array([0], dtype=np.int32)
     sse = epoch_fn(  # type: ignore[operator]
-        users, items, ratings, np.array([0]), 3.0, user_bias, item_bias, p, q, 0.1, 0.5
+        users, items, ratings, order, 3.0, user_bias, item_bias, p, q, 0.1, 0.5
     )
     # r̂ = 3 + 0.1 − 0.2 + (0.5·1 + 1·(−0.5)) = 2.9, so e = 1.1
-    assert sse == pytest.approx(1.21)
+    assert sse == pytest.approx(1.21, rel=1e-6)
     # b_u = 0.1 + 0.1(1.1 − 0.5·0.1) = 0.205;  b_i = −0.2 + 0.1(1.1 + 0.5·0.2) = −0.08
-    assert user_bias == pytest.approx([0.205, 7.0])
-    assert item_bias == pytest.approx([9.0, -0.08])
+    assert user_bias == pytest.approx([0.205, 7.0], rel=1e-6)
+    assert item_bias == pytest.approx([9.0, -0.08], rel=1e-6)
     # p_u = [0.5 + 0.1(1.1·1 − 0.25), 1 + 0.1(1.1·(−0.5) − 0.5)] = [0.585, 0.895]
-    assert p == pytest.approx(np.array([[0.585, 0.895], [2.0, 2.0]]))
+    assert p == pytest.approx(np.array([[0.585, 0.895], [2.0, 2.0]]), rel=1e-6)
     # q_i uses the OLD p_u: [1 + 0.1(1.1·0.5 − 0.5), −0.5 + 0.1(1.1·1 + 0.25)] = [1.005, −0.365]
-    assert q == pytest.approx(np.array([[3.0, 3.0], [1.005, -0.365]]))
+    assert q == pytest.approx(np.array([[3.0, 3.0], [1.005, -0.365]]), rel=1e-6)
+    for array in (user_bias, item_bias, p, q):
+        assert array.dtype == np.float32
 
 
-def test_kernel_agrees_with_reference(tiny_train: sp.csr_matrix) -> None:
+@pytest.mark.parametrize("factors", [6, 40, 37])  # below, at and off the SIMD widths
+def test_kernel_agrees_with_reference(tiny_train: sp.csr_matrix, factors: int) -> None:
+    """The float32 kernel against the float64 reference, same init and orders, 3 epochs."""
     users, items, ratings = coo(tiny_train)
     n_users, n_items = tiny_train.shape
     rng = np.random.default_rng(7)
-    init_p = rng.normal(0.0, 0.1, (n_users, 6))
-    init_q = rng.normal(0.0, 0.1, (n_items, 6))
-    orders = [rng.permutation(tiny_train.nnz) for _ in range(3)]
+    init_p = rng.normal(0.0, 0.1, (n_users, factors)).astype(np.float32)
+    init_q = rng.normal(0.0, 0.1, (n_items, factors)).astype(np.float32)
+    orders = [rng.permutation(tiny_train.nnz).astype(np.int32) for _ in range(3)]
     mu = float(ratings.mean())
 
     results = []
-    for epoch_fn in (sgd_epoch, sgd_epoch_reference):
-        b_u, b_i = np.zeros(n_users), np.zeros(n_items)
-        p, q = init_p.copy(), init_q.copy()
+    for epoch_fn, dtype in ((sgd_epoch, np.float32), (sgd_epoch_reference, np.float64)):
+        b_u, b_i = np.zeros(n_users, dtype=dtype), np.zeros(n_items, dtype=dtype)
+        p, q = init_p.astype(dtype), init_q.astype(dtype)
+        r = ratings.astype(dtype)
         sses = [
-            epoch_fn(users, items, ratings, order, mu, b_u, b_i, p, q, 0.02, 0.05)
-            for order in orders
+            epoch_fn(users, items, r, order, mu, b_u, b_i, p, q, 0.02, 0.05) for order in orders
         ]
         results.append((sses, b_u, b_i, p, q))
     (k_sse, *kernel), (r_sse, *reference) = results
-    np.testing.assert_allclose(k_sse, r_sse, rtol=1e-9)
+    # float32 keeps about 7 digits; 3 epochs of ~900 chained updates lose a few of them
+    np.testing.assert_allclose(k_sse, r_sse, rtol=1e-5)
     for got, want in zip(kernel, reference, strict=True):
-        np.testing.assert_allclose(got, want, atol=1e-6)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, atol=2e-5)
     assert not np.allclose(kernel[2], init_p)  # the epochs did train
+
+
+def test_shuffle_is_a_seeded_uniform_permutation() -> None:
+    def shuffled(seed: int, n: int = 1000) -> np.ndarray:
+        order = np.arange(n, dtype=np.int32)
+        shuffle(order, seed)
+        return order
+
+    first = shuffled(11)
+    np.testing.assert_array_equal(np.sort(first), np.arange(1000))
+    assert not np.array_equal(first, np.arange(1000))
+    np.testing.assert_array_equal(shuffled(11), first)  # deterministic for a seed
+    assert not np.array_equal(shuffled(12), first)
+    # all 6 orders of 3 elements, equally often (chi-square, 5 d.o.f., p = 0.001 at 20.5)
+    draws = np.array([shuffled(seed, 3) for seed in range(6000)])
+    codes = draws[:, 0] * 3 + draws[:, 1]
+    counts = np.bincount(codes, minlength=9)[[1, 2, 3, 5, 6, 7]]
+    assert counts.sum() == 6000
+    assert ((counts - 1000) ** 2 / 1000).sum() < 20.5
 
 
 # ---------------------------------------------------------------------- fitting
