@@ -13,9 +13,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from recommender.paths import cache_root, default_data_dir, default_model_dir
 from recommender.progress import fit_progress, stderr
+
+if TYPE_CHECKING:
+    from recommender.data import Dataset
+    from recommender.evaluate import EvaluationReport
+    from recommender.splits import SplitName
 
 __all__ = [
     "add_commands",
@@ -118,6 +124,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from recommender.training import TUNING_FILE, load_tuned_params
     from recommender.tuning import save_tuning, tune
 
+    if args.report:
+        from recommender.report import require_matplotlib
+
+        require_matplotlib()  # before the evaluation, not after it
     dataset = load_dataset(data_dir_of(args))
     names = _model_list(args.models) if args.models else list(MODEL_NAMES)
     model_root = model_dir_of(args)
@@ -143,7 +153,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(report_json(report), indent=2))
     else:
         print(format_table(report))
+    if args.report:
+        _write_report(args.report, report, dataset, params, args.split)
     return 0
+
+
+def _write_report(
+    directory: Path,
+    report: EvaluationReport,
+    dataset: Dataset,
+    params: dict[str, dict[str, Any]],
+    split: SplitName,
+) -> None:
+    from recommender.report import mf_sgd_curve, report_files, write_report
+
+    curve = None
+    if "mf-sgd" in {r.model for r in report.results}:
+        stderr.print("fitting mf-sgd on the validation split for its learning curve")
+        curve = mf_sgd_curve(dataset, split, params.get("mf-sgd"))
+    written = write_report(directory, report_files(report, curve, title=dataset.name))
+    stderr.print(f"report: {', '.join(path.name for path in written)} in {directory}")
 
 
 def _model_list(text: str) -> list[str]:
@@ -197,6 +226,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.add_argument(
         "--tune", action="store_true", help="choose hyper-parameters on a validation split first"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the table (Markdown, JSON) and PNG figures to DIR (needs matplotlib)",
     )
     p.set_defaults(handler=cmd_evaluate)
 
