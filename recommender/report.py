@@ -12,7 +12,9 @@
 
 The figures are built by pure functions (report in, PNG bytes out); only :func:`write_report`
 touches the disk, each file written to a temp name and renamed into place.  matplotlib is an
-optional extra, imported only here and only when a report is asked for.
+optional extra, imported only here and only when a report is asked for.  The recommender
+benchmark draws its scale curves with the same :func:`new_figure`, :func:`png_bytes` and
+:func:`write_report`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ __all__ = [
     "TABLE_JSON",
     "TABLE_MARKDOWN",
     "mf_sgd_curve",
+    "new_figure",
+    "png_bytes",
     "report_files",
     "require_matplotlib",
     "write_report",
@@ -118,13 +122,13 @@ def report_files(
 
     ranked = [r for r in report.results if r.ndcg is not None]
     if ranked:
-        files[RANKING_FIGURE] = _png(ranking_figure(report, title))
+        files[RANKING_FIGURE] = png_bytes(ranking_figure(report, title))
         figures.append((RANKING_FIGURE, f"P@{report.k} and NDCG@{report.k} per model"))
     if any(r.rmse is not None for r in report.results):
-        files[RMSE_FIGURE] = _png(rmse_figure(report, title))
+        files[RMSE_FIGURE] = png_bytes(rmse_figure(report, title))
         figures.append((RMSE_FIGURE, "RMSE per rating model"))
     if curve is not None:
-        files[CURVE_FIGURE] = _png(curve_figure(curve, title))
+        files[CURVE_FIGURE] = png_bytes(curve_figure(curve, title))
         files[CURVE_JSON] = (json.dumps({k: list(v) for k, v in curve.items()}) + "\n").encode()
         figures.append((CURVE_FIGURE, "MF-SGD train and validation RMSE by epoch"))
 
@@ -173,7 +177,7 @@ def ranking_figure(report: EvaluationReport, title: str = "") -> Figure:
     """P@K and NDCG@K side by side, models sorted by NDCG, the popularity baseline marked."""
     k = report.k
     ranked = sorted((r for r in report.results if r.ndcg is not None), key=_ndcg_order)
-    figure = _figure(width=9.0, height=1.4 + 0.38 * len(ranked), columns=2)
+    figure = new_figure(width=9.0, height=1.4 + 0.38 * len(ranked), columns=2)
     for axes, metric, label in zip(
         figure.axes, ("precision", "ndcg"), (f"P@{k}", f"NDCG@{k}"), strict=True
     ):
@@ -191,7 +195,7 @@ def rmse_figure(report: EvaluationReport, title: str = "") -> Figure:
         (r for r in report.results if r.rmse is not None),
         key=lambda r: -_value(r.rmse) if math.isfinite(_value(r.rmse)) else -math.inf,
     )
-    figure = _figure(width=7.0, height=1.4 + 0.38 * len(rated), columns=1)
+    figure = new_figure(width=7.0, height=1.4 + 0.38 * len(rated), columns=1)
     (axes,) = figure.axes
     values = [_value(r.rmse) for r in rated]
     _bars(axes, [r.model for r in rated], values, RMSE_BASELINE, digits=4)
@@ -207,7 +211,7 @@ def curve_figure(curve: Curve, title: str = "") -> Figure:
     """Train and validation RMSE by epoch, the best validation epoch marked."""
     epochs = list(curve["epoch"])
     validation = list(curve["validation_rmse"])
-    figure = _figure(width=6.5, height=4.0, columns=1)
+    figure = new_figure(width=6.5, height=4.0, columns=1)
     (axes,) = figure.axes
     axes.plot(epochs, list(curve["train_rmse"]), color=_MODEL_COLOUR, label="train")
     axes.plot(epochs, validation, color=_BASELINE_COLOUR, label="validation")
@@ -254,7 +258,8 @@ def _bars(
         )  # fmt: skip
 
 
-def _figure(*, width: float, height: float, columns: int) -> Figure:
+def new_figure(*, width: float, height: float, columns: int) -> Figure:
+    """A figure of ``columns`` side-by-side axes, laid out to fit its labels."""
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
     figure = Figure(figsize=(width, max(height, 2.5)), dpi=_DPI, layout="constrained")
@@ -262,7 +267,8 @@ def _figure(*, width: float, height: float, columns: int) -> Figure:
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure) -> bytes:
+    """The figure rendered as PNG (Agg), in memory."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(figure)
