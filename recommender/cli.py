@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recommender.paths import cache_root, default_data_dir, default_model_dir
+from recommender.errors import DataError, DownloadError
+from recommender.paths import DEFAULT_DATASET, cache_root, default_data_dir, default_model_dir
 from recommender.progress import fit_progress, stderr
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ __all__ = [
     "add_commands",
     "add_location_options",
     "data_dir_of",
+    "ensure_dataset",
     "model_dir_of",
     "positive_int",
     "write_error",
@@ -43,8 +45,8 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help="MovieLens folder (ML-100K or CSV layout); default $MOVIEBOT_DATA_DIR or "
-        "the downloaded $MOVIEBOT_DATASET (ml-100k)",
+        help="MovieLens folder (ML-100K or CSV layout); default $MOVIEBOT_DATA_DIR, else the "
+        f"release $MOVIEBOT_DATASET names ({DEFAULT_DATASET} unless set), downloaded on first use",
     )
     parser.add_argument(
         "--model-dir",
@@ -55,10 +57,30 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
-    """--data-dir, else the caller's configured default, else the environment's."""
+    """--data-dir, else the configured dataset (the caller's default, else the environment's),
+    downloaded on first use."""
     if args.data_dir:
         return Path(args.data_dir)
-    return Path(getattr(args, "default_data_dir", None) or default_data_dir())
+    folder = Path(getattr(args, "default_data_dir", None) or default_data_dir())
+    return ensure_dataset(folder.name, folder.parent)  # the folder is <datasets>/<name>
+
+
+def ensure_dataset(name: str, datasets_dir: Path) -> Path:
+    """``datasets_dir/name``, downloaded from GroupLens and verified first if it is absent."""
+    folder = datasets_dir / name
+    if folder.exists():
+        return folder  # loading it says what is wrong, if anything
+    from recommender.data.download import download_dataset
+
+    stderr.print(f"first run: downloading {name} from GroupLens")
+    try:
+        return download_dataset(name, datasets_dir)
+    except DownloadError as error:
+        raise DataError(
+            folder,
+            f"no MovieLens data here and the download failed ({error}); run "
+            f"`moviebot download {name}` when online, or pass --data-dir",
+        ) from None
 
 
 def model_dir_of(args: argparse.Namespace) -> Path:
