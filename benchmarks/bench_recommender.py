@@ -9,7 +9,9 @@ Prints a Markdown section for BENCHMARKS.md, with the command line that produced
 Each scale measurement runs in a fresh subprocess fed a CSR saved once per size, so parsing CSV
 does not count against a model; the peak is the process's resident-set high-water mark
 (VmHWM) during ``fit``, reset just before it, and includes the ~0.3-1 GB of data and imports
-already resident (shown beside it).
+already resident (shown beside it).  ``--figure PATH`` draws those measurements as scale curves
+(fit time and peak memory against ratings, log-log, one line per model); each measurement is
+kept in the work folder, so ``--reuse`` redraws without refitting.
 """
 
 from __future__ import annotations
@@ -21,10 +23,17 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "h")
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = (
@@ -165,17 +174,24 @@ print(json.dumps({"status": outcome, "seconds": seconds, "peak_gb": status("VmHW
 """
 
 
-def scale_row(path: Path, name: str, timeout: float) -> str:
+def measure_scale(path: Path, name: str, timeout: float) -> dict[str, Any]:
+    """One model's fit at one size, in a fresh process: status, seconds, peak and prior RSS."""
     params = {"epochs": 5} if name == "mf-sgd" else {}
     command = [sys.executable, "-c", CHILD, str(path), name, json.dumps(params)]
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO)
     except subprocess.TimeoutExpired:
-        return f"| {name} | timed out after {timeout:.0f} s | — | |"
+        return {"status": f"timed out after {timeout:.0f} s"}
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["?"])[-1]
-        return f"| {name} | failed: {last[:120]} | — | |"
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+        return {"status": f"failed: {last[:120]}"}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def scale_row(name: str, result: Mapping[str, Any]) -> str:
+    if "peak_gb" not in result:  # timed out or crashed
+        return f"| {name} | {result['status']} | — | |"
     memory = f"{result['peak_gb']:.2f} GB ({result['before_gb']:.2f} GB before fit)"
     if result["status"] != "ok":
         return f"| {name} | {result['status']} | {memory} | refused before allocating |"
@@ -185,6 +201,84 @@ def scale_row(path: Path, name: str, timeout: float) -> str:
     return f"| {name} | {result['seconds']:.1f} s | {memory} | {note} |"
 
 
+def cached_measurement(
+    path: Path, name: str, timeout: float, work: Path, reuse: bool
+) -> dict[str, Any]:
+    """``measure_scale``, kept in ``work`` so a later ``--reuse`` run can redraw without refitting."""
+    cache = work / "scale-results" / f"{path.stem}-{name}.json"
+    if reuse and cache.is_file():
+        cached: dict[str, Any] = json.loads(cache.read_text())
+        return cached
+    from recommender.report import write_report
+
+    result = measure_scale(path, name, timeout)
+    write_report(cache.parent, {cache.name: json.dumps(result).encode()})
+    return result
+
+
+def scale_figure(measured: Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]]) -> Figure:
+    """Fit time and peak RSS against ratings, one line per model, log-log.
+
+    ``measured`` maps a model to its (ratings, result) pairs; refused, failed and timed-out
+    fits leave a gap.  The grey line is the RSS already resident before fitting (data and
+    imports; the lowest over the models at each size), the floor every peak stands on.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    from recommender.report import new_figure
+
+    figure = new_figure(width=11.0, height=4.5, columns=2)
+    time_axes, memory_axes = figure.axes
+    floor: dict[int, float] = {}
+    sizes_seen: set[int] = set()
+    for index, (name, points) in enumerate(measured.items()):
+        fitted = sorted((n, r) for n, r in points if r.get("status") == "ok")
+        for n, r in points:
+            sizes_seen.add(n)
+            if "before_gb" in r:
+                floor[n] = min(floor.get(n, np.inf), r["before_gb"])
+        if not fitted:
+            continue
+        sizes = [n for n, _ in fitted]
+        seconds = [max(r["seconds"], 1e-3) for _, r in fitted]  # log axis: no zero
+        peaks = [r["peak_gb"] for _, r in fitted]
+        marker, colour = MARKERS[index % len(MARKERS)], f"C{index}"
+        time_axes.plot(sizes, seconds, marker=marker, color=colour, label=name)
+        memory_axes.plot(sizes, peaks, marker=marker, color=colour, label=name)
+    if floor:
+        sizes = sorted(floor)
+        memory_axes.plot(
+            sizes, [floor[n] for n in sizes], "k--", linewidth=1, label="RSS before fit"
+        )
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    for axes, label in ((time_axes, "fit time (s)"), (memory_axes, "peak RSS during fit (GB)")):
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xticks(sorted(sizes_seen), [_count(n) for n in sorted(sizes_seen)])
+        axes.xaxis.set_minor_formatter(NullFormatter())
+        axes.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 0.1, 0.2, 0.5, 1, ...
+        axes.yaxis.set_major_formatter(plain)
+        axes.yaxis.set_minor_formatter(NullFormatter())
+        axes.set_xlabel("ratings")
+        axes.set_ylabel(label)
+        axes.grid(which="both", alpha=0.3)
+    handles, labels = memory_axes.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside right upper", fontsize=8)
+    figure.suptitle(
+        "Fit cost against data size, synthetic MovieLens-like data "
+        "(a missing point: refused or timed out)"
+    )
+    return figure
+
+
+def _count(n: int) -> str:
+    """30000 -> 30k, 1000000 -> 1M (tick labels)."""
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if n >= size:
+            return f"{n / size:.3g}{unit}"
+    return str(n)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared/data/ml-100k")
@@ -192,7 +286,19 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/moviebot-bench"))
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds per model fit")
     parser.add_argument("--skip-ml100k", action="store_true")
+    parser.add_argument(
+        "--figure", type=Path, help="also draw the scale curves as this PNG (needs matplotlib)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse scale measurements cached in --work by an earlier run instead of refitting",
+    )
     args = parser.parse_args()
+    if args.figure:
+        from recommender.report import require_matplotlib
+
+        require_matplotlib()
     args.work.mkdir(parents=True, exist_ok=True)
     print("## Recommender\n")
     print(f"Command: `uv run python benchmarks/bench_recommender.py {' '.join(sys.argv[1:])}`  ")
@@ -210,6 +316,7 @@ def main() -> None:
             cells = [row["rmse"], row["precision@10"], row["recall@10"], row["ndcg@10"]]
             text = ["—" if c is None else f"{c:.4f}" for c in cells]
             print(f"| {row['model']} | {' | '.join(text)} | {row['fit_seconds']:.2f} |", flush=True)
+    measured: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for n_ratings in args.scale:
         start = time.perf_counter()
         path = prepare_scale(n_ratings, args.work)
@@ -225,7 +332,15 @@ def main() -> None:
             flush=True,
         )
         for name in MODELS:
-            print(scale_row(path, name, args.timeout), flush=True)
+            result = cached_measurement(path, name, args.timeout, args.work, args.reuse)
+            measured.setdefault(name, []).append((nnz, result))
+            print(scale_row(name, result), flush=True)
+    if args.figure:
+        from recommender.report import png_bytes, write_report
+
+        figure = png_bytes(scale_figure(measured))
+        write_report(args.figure.parent, {args.figure.name: figure})
+        print(f"\n![Fit time and peak memory against ratings]({args.figure})")
 
 
 if __name__ == "__main__":

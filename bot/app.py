@@ -11,8 +11,8 @@ from bot.conversation import Conversation
 from bot.parsing import make_parser
 from bot.settings import Settings
 from bot.store import SqliteProfileStore
+from recommender.cli import ensure_dataset
 from recommender.data import detect_layout
-from recommender.errors import DataError, DownloadError
 from recommender.progress import fit_progress, stderr
 from recommender.training import ensure_trained
 from tools.toolbox import Toolbox
@@ -35,20 +35,7 @@ def ensure_data(settings: Settings) -> Path:
     if settings.data_dir is not None:
         detect_layout(settings.data_dir)  # one clear line if it is not MovieLens
         return settings.data_dir
-    folder = settings.dataset_dir()
-    if folder.exists():
-        return folder
-    from recommender.data.download import download_dataset
-
-    stderr.print(f"first run: downloading {settings.dataset} from GroupLens")
-    try:
-        return download_dataset(settings.dataset, settings.datasets_dir())
-    except DownloadError as error:
-        raise DataError(
-            folder,
-            f"no MovieLens data here and the download failed ({error}); run "
-            f"`moviebot download {settings.dataset}` when online, or pass --data-dir",
-        ) from None
+    return ensure_dataset(settings.dataset, settings.datasets_dir())
 
 
 def build_conversation(settings: Settings) -> tuple[Conversation, SqliteProfileStore]:

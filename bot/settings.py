@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from recommender.paths import cache_root
+from recommender.paths import DEFAULT_DATASET, cache_root
 
 __all__ = ["Settings"]
 
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     parser: Literal["auto", "regex", "llm"] = Field(
         "auto", validation_alias=AliasChoices("MOVIEBOT_PARSER")
     )
-    dataset: str = Field("ml-100k", validation_alias="MOVIEBOT_DATASET")
+    dataset: str = Field(DEFAULT_DATASET, validation_alias="MOVIEBOT_DATASET")
     data_dir: Path | None = Field(None, validation_alias="MOVIEBOT_DATA_DIR")
     model_dir: Path | None = Field(None, validation_alias="MOVIEBOT_MODEL_DIR")
     db: Path | None = Field(None, validation_alias="MOVIEBOT_DB")

@@ -13,14 +13,22 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from recommender.paths import cache_root, default_data_dir, default_model_dir
+from recommender.errors import DataError, DownloadError
+from recommender.paths import DEFAULT_DATASET, cache_root, default_data_dir, default_model_dir
 from recommender.progress import fit_progress, stderr
+
+if TYPE_CHECKING:
+    from recommender.data import Dataset
+    from recommender.evaluate import EvaluationReport
+    from recommender.splits import SplitName
 
 __all__ = [
     "add_commands",
     "add_location_options",
     "data_dir_of",
+    "ensure_dataset",
     "model_dir_of",
     "positive_int",
     "write_error",
@@ -37,8 +45,8 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help="MovieLens folder (ML-100K or CSV layout); default $MOVIEBOT_DATA_DIR or "
-        "the downloaded $MOVIEBOT_DATASET (ml-100k)",
+        help="MovieLens folder (ML-100K or CSV layout); default $MOVIEBOT_DATA_DIR, else the "
+        f"release $MOVIEBOT_DATASET names ({DEFAULT_DATASET} unless set), downloaded on first use",
     )
     parser.add_argument(
         "--model-dir",
@@ -49,10 +57,30 @@ def add_location_options(parser: argparse.ArgumentParser) -> None:
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
-    """--data-dir, else the caller's configured default, else the environment's."""
+    """--data-dir, else the configured dataset (the caller's default, else the environment's),
+    downloaded on first use."""
     if args.data_dir:
         return Path(args.data_dir)
-    return Path(getattr(args, "default_data_dir", None) or default_data_dir())
+    folder = Path(getattr(args, "default_data_dir", None) or default_data_dir())
+    return ensure_dataset(folder.name, folder.parent)  # the folder is <datasets>/<name>
+
+
+def ensure_dataset(name: str, datasets_dir: Path) -> Path:
+    """``datasets_dir/name``, downloaded from GroupLens and verified first if it is absent."""
+    folder = datasets_dir / name
+    if folder.exists():
+        return folder  # loading it says what is wrong, if anything
+    from recommender.data.download import download_dataset
+
+    stderr.print(f"first run: downloading {name} from GroupLens")
+    try:
+        return download_dataset(name, datasets_dir)
+    except DownloadError as error:
+        raise DataError(
+            folder,
+            f"no MovieLens data here and the download failed ({error}); run "
+            f"`moviebot download {name}` when online, or pass --data-dir",
+        ) from None
 
 
 def model_dir_of(args: argparse.Namespace) -> Path:
@@ -118,6 +146,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from recommender.training import TUNING_FILE, load_tuned_params
     from recommender.tuning import save_tuning, tune
 
+    if args.report:
+        from recommender.report import require_matplotlib
+
+        require_matplotlib()  # before the evaluation, not after it
     dataset = load_dataset(data_dir_of(args))
     names = _model_list(args.models) if args.models else list(MODEL_NAMES)
     model_root = model_dir_of(args)
@@ -143,7 +175,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps(report_json(report), indent=2))
     else:
         print(format_table(report))
+    if args.report:
+        _write_report(args.report, report, dataset, params, args.split)
     return 0
+
+
+def _write_report(
+    directory: Path,
+    report: EvaluationReport,
+    dataset: Dataset,
+    params: dict[str, dict[str, Any]],
+    split: SplitName,
+) -> None:
+    from recommender.report import mf_sgd_curve, report_files, write_report
+
+    curve = None
+    if "mf-sgd" in {r.model for r in report.results}:
+        stderr.print("fitting mf-sgd on the validation split for its learning curve")
+        curve = mf_sgd_curve(dataset, split, params.get("mf-sgd"))
+    written = write_report(directory, report_files(report, curve, title=dataset.name))
+    stderr.print(f"report: {', '.join(path.name for path in written)} in {directory}")
 
 
 def _model_list(text: str) -> list[str]:
@@ -197,6 +248,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.add_argument(
         "--tune", action="store_true", help="choose hyper-parameters on a validation split first"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write the table (Markdown, JSON) and PNG figures to DIR (needs matplotlib)",
     )
     p.set_defaults(handler=cmd_evaluate)
 

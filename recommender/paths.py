@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cache_root", "default_data_dir", "default_model_dir"]
+__all__ = ["DEFAULT_DATASET", "cache_root", "default_data_dir", "default_model_dir"]
+
+#: The MovieLens release used when none is configured: films through 2018, about 1 MB zipped.
+DEFAULT_DATASET = "ml-latest-small"
 
 
 def cache_root() -> Path:
@@ -25,7 +28,7 @@ def cache_root() -> Path:
 def default_data_dir() -> Path:
     if data_dir := os.environ.get("MOVIEBOT_DATA_DIR"):
         return Path(data_dir)
-    return cache_root() / "datasets" / os.environ.get("MOVIEBOT_DATASET", "ml-100k")
+    return cache_root() / "datasets" / os.environ.get("MOVIEBOT_DATASET", DEFAULT_DATASET)
 
 
 def default_model_dir() -> Path:
