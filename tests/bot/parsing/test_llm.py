@@ -309,6 +309,8 @@ def _status(code: int, **headers: str) -> Callable[[httpx2.Request], httpx2.Resp
         ("connect", _raise(httpx2.ConnectError), 2, "connection error (2 attempts)"),
         ("429", _status(429, **{"retry-after-ms": "0"}), 2, "HTTP 429 (2 attempts)"),
         ("429-long-wait", _status(429, **{"retry-after": "60"}), 1, "wait 60s"),
+        # A wait that fits no retry into the 3 s budget: give up now rather than overrun it.
+        ("429-past-budget", _status(429, **{"retry-after-ms": "2700"}), 1, "wait 2.7s"),
         ("429-date", _status(429, **{"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}), 1, "date"),
         ("500", _status(500), 2, "HTTP 500 (2 attempts)"),
         ("503", _status(503), 2, "HTTP 503 (2 attempts)"),
