@@ -102,8 +102,7 @@ _QUOTES: Final = "\"'“”‘’`"
 FallbackReason = Literal[
     "empty",  # nothing to send (not an LLM failure)
     "breaker_open",  # skipped: the LLM failed repeatedly and is cooling down
-    "timeout",
-    "over_budget",  # the call outlived the per-message budget (trickling server, slow DNS)
+    "timeout",  # no answer within the budget: a silent socket, or a trickle cut at the deadline
     "connection",
     "rate_limited",  # 429
     "server_error",  # 5xx
@@ -326,6 +325,8 @@ class LLMParser:
                 pause = _retry_after(error.response.headers)
             except openai.OpenAIError as error:
                 raise _Failure("malformed", f"client error {type(error).__name__}") from None
+            except ValueError:  # a body that is not JSON (a proxy's page, a broken server)
+                raise _Failure("malformed", "the response is not JSON") from None
             else:
                 return self._validate(completion)
             if attempt == 2:
@@ -367,10 +368,14 @@ class LLMParser:
         try:
             return result.result(timeout=max(remaining, 0.0) + _DEADLINE_GRACE)
         except FutureTimeout:
-            raise _Failure("over_budget", f"no answer within {self.limits.budget:g}s") from None
+            raise _Failure(
+                "timeout", f"no answer by the {self.limits.budget:g}s deadline"
+            ) from None
 
     def _validate(self, completion: ChatCompletion) -> Query:
         """The tool call's arguments as a ``Query``, or ``_Failure`` saying what was wrong."""
+        if not isinstance(completion, ChatCompletion):  # the client hands back odd bodies as-is
+            raise _Failure("malformed", "the response is not a chat completion")
         if not completion.choices:
             raise _Failure("malformed", "no choices in the response")
         choice = completion.choices[0]

@@ -274,12 +274,16 @@ def test_bad_answer_falls_back_after_one_attempt(
     assert_no_secrets(logs, "some message")
 
 
-def test_non_json_body_falls_back(fallback: FakeRegex) -> None:
-    server = Server(lambda request: httpx2.Response(200, html="<html>proxy login</html>"))
-    assert make_parser(server, fallback).parse_with_source("hey") == (
-        FALLBACK_QUERY,
-        "regex-fallback",
+@pytest.mark.parametrize("content_type", ["text/html", "application/json"])
+def test_non_json_body_falls_back_as_malformed(fallback: FakeRegex, content_type: str) -> None:
+    server = Server(
+        lambda request: httpx2.Response(
+            200, content=b"<html>proxy login</html>", headers={"content-type": content_type}
+        )
     )
+    parser = make_parser(server, fallback)
+    assert parser.parse_with_source("hey") == (FALLBACK_QUERY, "regex-fallback")
+    assert parser.stats().fallbacks == {"malformed": 1}
 
 
 def _raise(error: type[httpx2.TransportError]) -> Callable[[httpx2.Request], httpx2.Response]:
@@ -378,7 +382,7 @@ def test_real_socket_timeout_is_enforced(fallback: FakeRegex) -> None:
         server.shutdown()
         server.server_close()
     assert (query, source) == (FALLBACK_QUERY, "regex-fallback")
-    assert len(_SlowHandler.hits) == 1  # the timeout spent the budget: no retry
+    assert parser.stats().llm_calls == 1  # the timeout spent the budget: no retry
     assert elapsed < 2.0  # the 0.3 s budget (plus a loaded machine), not the 3 s stall
 
 
