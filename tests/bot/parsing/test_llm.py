@@ -344,11 +344,8 @@ def test_transport_failures_fall_back_with_at_most_one_retry(
 class _SlowHandler(BaseHTTPRequestHandler):
     """Reads the request, then stalls past the parser's budget before answering."""
 
-    hits: list[float] = []  # noqa: RUF012 - shared on purpose: one server per test
-
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["content-length"]))
-        self.hits.append(time.monotonic())
         time.sleep(3.0)
         body = json.dumps(completion(args(intent="popular"))).encode()
         try:
@@ -366,7 +363,6 @@ class _SlowHandler(BaseHTTPRequestHandler):
 
 def test_real_socket_timeout_is_enforced(fallback: FakeRegex) -> None:
     # MockTransport ignores timeouts; a real (local) server proves the timeout bounds the wait.
-    _SlowHandler.hits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
