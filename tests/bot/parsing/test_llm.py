@@ -390,15 +390,28 @@ def test_recovers_when_the_retry_succeeds(fallback: FakeRegex) -> None:
         ]
     )
     server = Server(lambda request: next(replies))
-    query, source = make_parser(server, fallback).parse_with_source("top twenty war films")
+    parser = make_parser(server, fallback)
+    query, source = parser.parse_with_source("top twenty war films")
     assert source == "llm" and (query.intent, query.genre, query.k) == ("popular", "War", 20)
     assert len(server.requests) == 2 and fallback.texts == []
+    assert parser.stats().model_dump() == {
+        "messages": 1,
+        "llm_calls": 2,
+        "answered_by_llm": 1,
+        "fallbacks": {},
+        "breaker_opens": 0,
+        "breaker_state": "closed",
+    }
 
 
 def test_empty_message_goes_straight_to_fallback(fallback: FakeRegex) -> None:
     server = answering(completion(args()))
-    assert make_parser(server, fallback).parse_with_source(" \n\t ")[1] == "regex-fallback"
+    parser = make_parser(server, fallback)
+    for _ in range(5):
+        assert parser.parse_with_source(" \n\t ")[1] == "regex-fallback"
     assert server.requests == []
+    assert parser.stats().fallbacks == {"empty": 5} and parser.stats().llm_calls == 0
+    assert parser.breaker.state == "closed"  # nothing was asked, so nothing failed
 
 
 # --- the system prompt ----------------------------------------------------------------------
