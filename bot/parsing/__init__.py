@@ -2,7 +2,8 @@
 
 ``make_parser`` picks one by setting: ``regex``; ``llm`` (needs OPENAI_API_KEY); or ``auto``,
 the LLM when a key is configured and regex otherwise.  The LLM parser always falls back to the
-regex parser, so every choice answers every message.
+regex parser (within a per-message time budget, and not at all while its circuit breaker is
+open), so every choice answers every message, promptly.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.parsing.base import MAX_INPUT_CHARS, Parser, clean_text
 from bot.parsing.regex import RegexParser
 from recommender.errors import ConfigError
 from tools.titles import TitleIndex
+
+if TYPE_CHECKING:
+    from bot.parsing.llm import LLMLimits
 
 __all__ = ["MAX_INPUT_CHARS", "Parser", "ParserChoice", "RegexParser", "clean_text", "make_parser"]
 
@@ -29,14 +33,23 @@ def make_parser(
     genres: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
+    llm_limits: LLMLimits | None = None,
 ) -> Parser:
-    """The parser ``choice`` names; ConfigError if ``llm`` is asked for without an API key."""
+    """The parser ``choice`` names; ConfigError if ``llm`` is asked for without an API key.
+
+    ``llm_limits`` (budget, breaker) default to ``bot.parsing.llm.DEFAULT_LIMITS``.
+    """
     regex = RegexParser(titles, genres)
     if choice == "regex":
         return regex
-    from bot.parsing.llm import from_env  # imports openai: only when an LLM may be used
+    from bot.parsing.llm import DEFAULT_LIMITS, from_env  # imports openai: only when needed
 
-    llm = from_env(genres, regex, env=os.environ if env is None else env)
+    llm = from_env(
+        genres,
+        regex,
+        env=os.environ if env is None else env,
+        limits=DEFAULT_LIMITS if llm_limits is None else llm_limits,
+    )
     if llm is not None:
         return llm
     if choice == "llm":

@@ -7,21 +7,37 @@ validated by the same pydantic model the regex parser produces.
 
 The bot must answer even when the model or the network does not, so any failure — timeout,
 HTTP or connection error, no tool call, a wrong function, JSON that does not validate — hands
-the message to the offline ``fallback`` parser.  Each attempt has an explicit timeout and there
-is at most one retry (ours; the client's own retries are switched off so they cannot stack).
-Which parser served a message is logged on ``moviebot.parser`` — never the API key, the
-prompt or the user's text.
+the message to the offline ``fallback`` parser.  Three limits keep a bad endpoint from
+stalling the chat (``LLMLimits``):
+
+* a **budget** per message that covers every attempt and pause: each attempt's timeout is what
+  is left of it, the call runs on a worker thread the caller stops waiting for at the deadline
+  (a server trickling bytes or a DNS lookup ignores socket timeouts), at most one retry (ours;
+  the client's own retries are switched off so they cannot multiply the budget);
+* a **circuit breaker**: after ``failure_threshold`` consecutive failures the LLM is skipped for
+  ``cooldown`` seconds (messages go straight to the fallback, instantly), then one message
+  probes it; success closes the breaker;
+* one **WARNING** when the LLM is unusable — the key refused (401/403) or the breaker opening —
+  never one per message.  ``stats()`` counts calls, fallbacks by reason and breaker opens.
+
+Which parser served a message is logged (INFO) on ``moviebot.parser`` — never the API key, the
+prompt or the user's text.  ``parse`` may be called from several threads at once.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import urlsplit
 
 import httpx2
@@ -31,20 +47,24 @@ from openai.types.chat import (
     ChatCompletionMessageParam,
     ChatCompletionNamedToolChoiceParam,
 )
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.parsing.base import Parser, clean_text
+from bot.parsing.breaker import BreakerState, CircuitBreaker, Transition
 from recommender.errors import ConfigError
 from tools.schema import DEFAULT_K, Query, query_model
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_LIMITS",
     "DEFAULT_MODEL",
-    "DEFAULT_TIMEOUT",
     "PROMPT_PATH",
     "SOURCE_LLM",
     "TOOL_NAME",
+    "FallbackReason",
+    "LLMLimits",
     "LLMParser",
+    "LLMStats",
     "from_env",
     "load_system_prompt",
     "user_message",
@@ -54,7 +74,6 @@ log = logging.getLogger("moviebot.parser")
 
 DEFAULT_MODEL: Final = "gpt-4o-mini"
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
-DEFAULT_TIMEOUT: Final = 10.0
 TOOL_NAME: Final = "submit_query"
 SOURCE_LLM: Final = "llm"
 #: The prompt sits beside the packages: ``<repo>/prompts`` in a checkout and
@@ -65,8 +84,12 @@ _GENRES_SLOT: Final = "{{GENRES}}"
 _MAX_OUTPUT_TOKENS: Final = 200
 #: Statuses worth one more try: request/lock timeouts, rate limits, server errors.
 _RETRY_STATUSES: Final = frozenset({408, 409, 429})
-#: A server asking us to wait longer than this gets no retry: the user is waiting for a reply.
-_MAX_RETRY_PAUSE: Final = 2.0
+#: The key itself is wrong or lacks access: nothing a retry or a cool-down fixes.
+_AUTH_STATUSES: Final = frozenset({401, 403})
+#: A retry with less time than this left would only add a doomed request.
+_MIN_ATTEMPT: Final = 0.5
+#: Past its own socket timeout a call gets this long to report before we stop waiting.
+_DEADLINE_GRACE: Final = 0.25
 _TOOL_DESCRIPTION: Final = (
     "Submit how the user's movie-chat message is understood: intent, optional genre, the "
     "movie title as the user wrote it, how many results (k) and a 1-5 rating for rate."
@@ -75,9 +98,62 @@ _TOOL_DESCRIPTION: Final = (
 _DELIMITER = re.compile(r"<\s*/?\s*message\s*>", re.IGNORECASE)
 _QUOTES: Final = "\"'“”‘’`"
 
+#: Why a message was not answered by the LLM; the keys of ``LLMStats.fallbacks``.
+FallbackReason = Literal[
+    "empty",  # nothing to send (not an LLM failure)
+    "breaker_open",  # skipped: the LLM failed repeatedly and is cooling down
+    "timeout",  # no answer within the budget: a silent socket, or a trickle cut at the deadline
+    "connection",
+    "rate_limited",  # 429
+    "server_error",  # 5xx
+    "auth",  # 401/403: OPENAI_API_KEY refused
+    "http_error",  # any other status
+    "malformed",  # no tool call, wrong function, arguments that do not validate
+    "unexpected",
+]
+#: Outcomes that say nothing about the endpoint's health, so the breaker does not count them.
+_NOT_LLM_FAILURES: Final = frozenset({"empty", "breaker_open"})
+
+
+class LLMLimits(BaseModel):
+    """How long one message may wait for the LLM, and when to stop asking it for a while."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Seconds per message for every attempt and pause together (hard: the caller stops waiting).
+    budget: float = Field(4.0, gt=0)
+    #: Pause before the one retry of a timeout, connection error, 429 without Retry-After, 5xx.
+    retry_pause: float = Field(0.25, ge=0)
+    #: Consecutive failed messages that open the breaker.
+    failure_threshold: int = Field(3, ge=1)
+    #: Seconds the breaker stays open before one message probes the LLM again.
+    cooldown: float = Field(30.0, ge=0)
+
+
+DEFAULT_LIMITS: Final = LLMLimits()
+
+
+class LLMStats(BaseModel):
+    """A snapshot of what the parser did since it was built (``LLMParser.stats()``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messages: int
+    #: HTTP requests sent to the endpoint (a retry is a second call).
+    llm_calls: int
+    answered_by_llm: int
+    fallbacks: dict[str, int]
+    breaker_opens: int
+    breaker_state: BreakerState
+
 
 class _Failure(Exception):
-    """Why the LLM's answer could not be used (the reason is logged, then we fall back)."""
+    """Why the LLM's answer could not be used: a countable ``kind`` and a loggable detail."""
+
+    def __init__(self, kind: FallbackReason, detail: str) -> None:
+        super().__init__(detail)
+        self.kind: FallbackReason = kind
+        self.detail = detail
 
 
 def load_system_prompt(genres: Sequence[str], path: Path = PROMPT_PATH) -> str:
@@ -99,7 +175,10 @@ def user_message(text: str) -> str:
 
 
 class LLMParser:
-    """``Parser`` backed by a chat model's function call, with ``fallback`` on any failure."""
+    """``Parser`` backed by a chat model's function call, with ``fallback`` on any failure.
+
+    ``clock`` drives the breaker's cool-down only (tests step it); budgets use real time.
+    """
 
     name = "llm"
 
@@ -110,19 +189,22 @@ class LLMParser:
         genres: Sequence[str],
         fallback: Parser,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        retry_pause: float = 0.5,
+        limits: LLMLimits = DEFAULT_LIMITS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # Our single retry replaces the client's: max_retries=0 so they never multiply.
-        self.client = client.with_options(max_retries=0, timeout=timeout)
+        self.client = client.with_options(max_retries=0, timeout=limits.budget)
         self.model = model
         self.genres = tuple(genres)
         self.fallback = fallback
-        self.timeout = timeout
-        self.retry_pause = retry_pause
+        self.limits = limits
+        self.breaker = CircuitBreaker(limits.failure_threshold, limits.cooldown, clock=clock)
         self.fallback_source = f"{fallback.name}-fallback"
         #: What served the most recent message: ``"llm"`` or e.g. ``"regex-fallback"``.
         self.last_source: str | None = None
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()  # guards _counts and _auth_warned
+        self._auth_warned = False
         self._query_model = query_model(self.genres)
         self._tool = openai.pydantic_function_tool(
             self._query_model, name=TOOL_NAME, description=_TOOL_DESCRIPTION
@@ -138,71 +220,171 @@ class LLMParser:
 
     def parse_with_source(self, text: str) -> tuple[Query, str]:
         """The query and what produced it: ``"llm"`` or ``"<fallback name>-fallback"``."""
+        self._count("messages")
         cleaned = clean_text(text)
         try:
-            if not cleaned:
-                raise _Failure("empty message")
-            query = self._ask(cleaned)
+            query = self._ask_guarded(cleaned)
         except _Failure as failure:
-            reason = str(failure)
+            self._count(f"fallback:{failure.kind}")
+            verb = "failed" if failure.kind not in _NOT_LLM_FAILURES else "skipped"
+            log.info("parser=%s (llm %s: %s)", self.fallback_source, verb, failure.detail)
+            self.last_source = self.fallback_source
+            return self.fallback.parse(text), self.fallback_source
+        self._count("answered_by_llm")
+        log.info("parser=%s model=%s intent=%s", self.name, self.model, query.intent)
+        self.last_source = SOURCE_LLM
+        return query, SOURCE_LLM
+
+    def stats(self) -> LLMStats:
+        with self._lock:
+            counts = dict(self._counts)
+        prefix = "fallback:"
+        return LLMStats(
+            messages=counts.get("messages", 0),
+            llm_calls=counts.get("llm_calls", 0),
+            answered_by_llm=counts.get("answered_by_llm", 0),
+            fallbacks={k[len(prefix) :]: n for k, n in counts.items() if k.startswith(prefix)},
+            breaker_opens=self.breaker.opens,
+            breaker_state=self.breaker.state,
+        )
+
+    def _count(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def _ask_guarded(self, text: str) -> Query:
+        """``_ask`` behind the breaker; every call it lets through is recorded, whatever happens."""
+        if not text:
+            raise _Failure("empty", "empty message")
+        if not self.breaker.allow():
+            raise _Failure("breaker_open", "breaker open after repeated failures")
+        try:
+            query = self._ask(text)
+        except _Failure as failure:
+            self._failed(failure)
+            raise
         except Exception as error:  # the chat must answer whatever the model or network did
-            reason = f"unexpected {type(error).__name__}"
-        else:
-            log.info("parser=%s model=%s intent=%s", self.name, self.model, query.intent)
-            self.last_source = SOURCE_LLM
-            return query, SOURCE_LLM
-        log.info("parser=%s (llm failed: %s)", self.fallback_source, reason)
-        self.last_source = self.fallback_source
-        return self.fallback.parse(text), self.fallback_source
+            unexpected = _Failure("unexpected", f"unexpected {type(error).__name__}")
+            self._failed(unexpected)
+            raise unexpected from None
+        self._succeeded()
+        return query
+
+    def _succeeded(self) -> None:
+        with self._lock:
+            self._auth_warned = False
+        if self.breaker.record_success() == "closed":
+            log.info("LLM parser answering again: breaker closed")
+
+    def _failed(self, failure: _Failure) -> None:
+        with self._lock:
+            first_auth = failure.kind == "auth" and not self._auth_warned
+            self._auth_warned = self._auth_warned or failure.kind == "auth"
+            auth_warned = self._auth_warned
+        if first_auth:
+            # Only the setting's name: the status code is all we keep of the response.
+            log.warning(
+                "LLM parser unusable: the endpoint refused OPENAI_API_KEY (%s); fix "
+                "OPENAI_API_KEY. Messages are parsed offline by the %s parser meanwhile.",
+                failure.detail,
+                self.fallback.name,
+            )
+        transition: Transition = self.breaker.record_failure()
+        if transition == "opened" and not auth_warned:
+            log.warning(
+                "LLM parser unusable: %d failures in a row (last: %s); using the %s parser "
+                "for %gs, then trying the LLM again.",
+                self.limits.failure_threshold,
+                failure.detail,
+                self.fallback.name,
+                self.limits.cooldown,
+            )
+        elif transition in ("opened", "reopened"):
+            log.info(
+                "LLM still failing (%s): breaker open for %gs", failure.detail, self.limits.cooldown
+            )
 
     def _ask(self, text: str) -> Query:
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": self._system_prompt},
             {"role": "user", "content": user_message(text)},
         ]
+        deadline = time.monotonic() + self.limits.budget
         for attempt in (1, 2):
+            remaining = deadline - time.monotonic()
             try:
-                completion = self.client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    tools=[self._tool],
-                    tool_choice=self._tool_choice,
-                    temperature=0,
-                    max_tokens=_MAX_OUTPUT_TOKENS,
-                )
+                completion = self._call(messages, remaining)
             except openai.APITimeoutError:
-                reason, pause = f"timeout after {self.timeout:g}s", self.retry_pause
+                failure, pause = _Failure("timeout", f"timeout after {remaining:.1f}s"), None
             except openai.APIConnectionError:
-                reason, pause = "connection error", self.retry_pause
+                failure, pause = _Failure("connection", "connection error"), None
             except openai.APIStatusError as error:
-                # Only the status: error bodies can echo part of the API key.
-                reason = f"HTTP {error.status_code}"
-                if error.status_code not in _RETRY_STATUSES and error.status_code < 500:
-                    raise _Failure(reason) from None
-                pause = _retry_after(error.response.headers, self.retry_pause)
-                if pause > _MAX_RETRY_PAUSE:
-                    raise _Failure(f"{reason}, server asks to wait {pause:g}s") from None
+                failure = _status_failure(error.status_code)
+                if not _worth_a_retry(error.status_code):
+                    raise failure from None
+                pause = _retry_after(error.response.headers)
             except openai.OpenAIError as error:
-                raise _Failure(f"client error {type(error).__name__}") from None
+                raise _Failure("malformed", f"client error {type(error).__name__}") from None
+            except ValueError:  # a body that is not JSON (a proxy's page, a broken server)
+                raise _Failure("malformed", "the response is not JSON") from None
             else:
                 return self._validate(completion)
             if attempt == 2:
-                raise _Failure(f"{reason} (2 attempts)")
-            log.debug("llm attempt %d failed (%s), retrying in %.2fs", attempt, reason, pause)
-            time.sleep(pause)
+                raise _Failure(failure.kind, f"{failure.detail} (2 attempts)")
+            wait = self.limits.retry_pause if pause is None else pause
+            if deadline - time.monotonic() - wait < _MIN_ATTEMPT:
+                raise _Failure(failure.kind, f"{failure.detail}, {_no_retry_because(pause)}")
+            log.debug("llm attempt %d failed (%s), retrying in %.2fs", attempt, failure, wait)
+            time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call(self, messages: list[ChatCompletionMessageParam], remaining: float) -> ChatCompletion:
+        """One request, abandoned at the deadline even if its socket keeps trickling.
+
+        The socket timeouts (``remaining``) end a silent server; the worker thread also bounds
+        what they cannot: slow DNS, a response dribbled byte by byte.  An abandoned call ends on
+        its own socket timeout; its answer is dropped.
+        """
+        self._count("llm_calls")
+        result: Future[ChatCompletion] = Future()
+
+        def run() -> None:
+            try:
+                result.set_result(
+                    self.client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,
+                        tools=[self._tool],
+                        tool_choice=self._tool_choice,
+                        temperature=0,
+                        max_tokens=_MAX_OUTPUT_TOKENS,
+                        timeout=max(remaining, 0.01),
+                    )
+                )
+            except BaseException as error:  # handed to the waiting caller, never lost
+                result.set_exception(error)
+
+        threading.Thread(target=run, name="llm-call", daemon=True).start()
+        try:
+            return result.result(timeout=max(remaining, 0.0) + _DEADLINE_GRACE)
+        except FutureTimeout:
+            raise _Failure(
+                "timeout", f"no answer by the {self.limits.budget:g}s deadline"
+            ) from None
 
     def _validate(self, completion: ChatCompletion) -> Query:
         """The tool call's arguments as a ``Query``, or ``_Failure`` saying what was wrong."""
+        if not isinstance(completion, ChatCompletion):  # the client hands back odd bodies as-is
+            raise _Failure("malformed", "the response is not a chat completion")
         if not completion.choices:
-            raise _Failure("no choices in the response")
+            raise _Failure("malformed", "no choices in the response")
         choice = completion.choices[0]
         calls = choice.message.tool_calls or []
         if not calls:
-            raise _Failure(f"no tool call (finish_reason={choice.finish_reason})")
+            raise _Failure("malformed", f"no tool call (finish_reason={choice.finish_reason})")
         call = calls[0]
         if call.type != "function" or call.function.name != TOOL_NAME:
-            raise _Failure("the model called an unknown function")
+            raise _Failure("malformed", "the model called an unknown function")
         try:
             raw = self._query_model.model_validate_json(call.function.arguments)
         except ValidationError as error:
@@ -210,7 +392,7 @@ class LLMParser:
                 f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['type']}"
                 for e in error.errors(include_url=False, include_input=False)
             )
-            raise _Failure(f"invalid arguments ({problems})") from None
+            raise _Failure("malformed", f"invalid arguments ({problems})") from None
         return self._tidy(raw)
 
     def _tidy(self, raw: Query) -> Query:
@@ -218,7 +400,7 @@ class LLMParser:
         needs_title = raw.intent in ("similar_to", "rate")
         title = (raw.title or "").strip().strip(_QUOTES).strip() if needs_title else ""
         if needs_title and not title:
-            raise _Failure(f"intent {raw.intent} without a title")
+            raise _Failure("malformed", f"intent {raw.intent} without a title")
         return self._query_model(
             intent=raw.intent,
             genre=raw.genre,
@@ -228,17 +410,41 @@ class LLMParser:
         )
 
 
-def _retry_after(headers: httpx2.Headers, default: float) -> float:
-    """Seconds the server asks us to wait (``retry-after-ms`` / ``retry-after``), else default."""
+def _status_failure(code: int) -> _Failure:
+    """The failure an HTTP error status is.  Only the status is kept: error bodies can echo
+    part of the API key."""
+    detail = f"HTTP {code}"
+    if code in _AUTH_STATUSES:
+        return _Failure("auth", detail)
+    if code == 429:
+        return _Failure("rate_limited", detail)
+    if code >= 500:
+        return _Failure("server_error", detail)
+    return _Failure("http_error", detail)
+
+
+def _worth_a_retry(code: int) -> bool:
+    return code in _RETRY_STATUSES or code >= 500
+
+
+def _no_retry_because(asked: float | None) -> str:
+    """Why the one retry is skipped: the server's Retry-After or the spent budget."""
+    if asked is None or asked < _MIN_ATTEMPT:
+        return "no time left to retry"
+    return "server asks to wait " + ("until a date" if math.isinf(asked) else f"{asked:g}s")
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    """Seconds the server asks us to wait (``retry-after-ms`` / ``retry-after``), if it says."""
     for header, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = headers.get(header)
         if value is None:
             continue
         try:
             return max(0.0, float(value) / scale)
-        except ValueError:  # an HTTP date: treat as "too long to wait in a chat"
-            return _MAX_RETRY_PAUSE + 1.0
-    return default
+        except ValueError:  # an HTTP date: too long to wait in a chat anyway
+            return math.inf
+    return None
 
 
 def from_env(
@@ -247,6 +453,7 @@ def from_env(
     *,
     env: Mapping[str, str] = os.environ,
     http_client: httpx2.Client | None = None,
+    limits: LLMLimits = DEFAULT_LIMITS,
 ) -> LLMParser | None:
     """An ``LLMParser`` configured from ``OPENAI_*`` variables, or None without an API key.
 
@@ -266,7 +473,12 @@ def from_env(
         base_url=base_url,
         http_client=http_client,
         max_retries=0,
-        timeout=DEFAULT_TIMEOUT,
+        timeout=limits.budget,
     )
-    log.info("LLM parser on: model=%s host=%s", model, urlsplit(base_url).hostname)
-    return LLMParser(client, model, genres, fallback)
+    log.info(
+        "LLM parser on: model=%s host=%s budget=%gs per message",
+        model,
+        urlsplit(base_url).hostname,
+        limits.budget,
+    )
+    return LLMParser(client, model, genres, fallback, limits=limits)

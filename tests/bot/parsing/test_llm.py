@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 
 from bot.parsing.base import MAX_INPUT_CHARS
 from bot.parsing.llm import (
+    DEFAULT_LIMITS,
     DEFAULT_MODEL,
     PROMPT_PATH,
     TOOL_NAME,
+    LLMLimits,
     LLMParser,
     from_env,
     load_system_prompt,
@@ -110,7 +112,7 @@ def answering(body: dict[str, Any], status: int = 200, **headers: str) -> Server
     return Server(lambda request: httpx2.Response(status, json=body, headers=headers))
 
 
-def make_parser(server: Server, fallback: FakeRegex, timeout: float = 3.0) -> LLMParser:
+def make_parser(server: Server, fallback: FakeRegex, budget: float = 3.0) -> LLMParser:
     # The client is built with generous retries on purpose: the parser must cap them itself.
     client = openai.OpenAI(
         api_key=API_KEY,
@@ -118,7 +120,8 @@ def make_parser(server: Server, fallback: FakeRegex, timeout: float = 3.0) -> LL
         max_retries=5,
         http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
     )
-    return LLMParser(client, "gpt-4o-mini", GENRES, fallback, timeout=timeout, retry_pause=0.0)
+    limits = LLMLimits(budget=budget, retry_pause=0.0)
+    return LLMParser(client, "gpt-4o-mini", GENRES, fallback, limits=limits)
 
 
 @pytest.fixture
@@ -163,7 +166,7 @@ def test_good_call_builds_query_and_sends_strict_tool(
     assert request.url.host == "llm.test"
     assert request.url.path == "/v1/chat/completions"
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert request.extensions["timeout"]["read"] == 3.0
+    assert 2.0 < request.extensions["timeout"]["read"] <= 3.0  # what is left of the budget
 
     body = server.body()
     assert body["model"] == "gpt-4o-mini"
@@ -271,12 +274,16 @@ def test_bad_answer_falls_back_after_one_attempt(
     assert_no_secrets(logs, "some message")
 
 
-def test_non_json_body_falls_back(fallback: FakeRegex) -> None:
-    server = Server(lambda request: httpx2.Response(200, html="<html>proxy login</html>"))
-    assert make_parser(server, fallback).parse_with_source("hey") == (
-        FALLBACK_QUERY,
-        "regex-fallback",
+@pytest.mark.parametrize("content_type", ["text/html", "application/json"])
+def test_non_json_body_falls_back_as_malformed(fallback: FakeRegex, content_type: str) -> None:
+    server = Server(
+        lambda request: httpx2.Response(
+            200, content=b"<html>proxy login</html>", headers={"content-type": content_type}
+        )
     )
+    parser = make_parser(server, fallback)
+    assert parser.parse_with_source("hey") == (FALLBACK_QUERY, "regex-fallback")
+    assert parser.stats().fallbacks == {"malformed": 1}
 
 
 def _raise(error: type[httpx2.TransportError]) -> Callable[[httpx2.Request], httpx2.Response]:
@@ -302,13 +309,17 @@ def _status(code: int, **headers: str) -> Callable[[httpx2.Request], httpx2.Resp
 @pytest.mark.parametrize(
     ("case", "reply", "attempts", "reason"),
     [
-        ("timeout", _raise(httpx2.ReadTimeout), 2, "timeout after 3s (2 attempts)"),
+        ("timeout", _raise(httpx2.ReadTimeout), 2, "timeout after"),
         ("connect", _raise(httpx2.ConnectError), 2, "connection error (2 attempts)"),
         ("429", _status(429, **{"retry-after-ms": "0"}), 2, "HTTP 429 (2 attempts)"),
         ("429-long-wait", _status(429, **{"retry-after": "60"}), 1, "wait 60s"),
+        # A wait that fits no retry into the 3 s budget: give up now rather than overrun it.
+        ("429-past-budget", _status(429, **{"retry-after-ms": "2700"}), 1, "wait 2.7s"),
+        ("429-date", _status(429, **{"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}), 1, "date"),
         ("500", _status(500), 2, "HTTP 500 (2 attempts)"),
         ("503", _status(503), 2, "HTTP 503 (2 attempts)"),
         ("401", _status(401), 1, "HTTP 401"),
+        ("403", _status(403), 1, "HTTP 403"),
         ("400", _status(400), 1, "HTTP 400"),
     ],
 )
@@ -331,14 +342,11 @@ def test_transport_failures_fall_back_with_at_most_one_retry(
 
 
 class _SlowHandler(BaseHTTPRequestHandler):
-    """Reads the request, then stalls past the client's timeout before answering."""
-
-    hits: list[float] = []  # noqa: RUF012 - shared on purpose: one server per test
+    """Reads the request, then stalls past the parser's budget before answering."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["content-length"]))
-        self.hits.append(time.monotonic())
-        time.sleep(1.0)
+        time.sleep(3.0)
         body = json.dumps(completion(args(intent="popular"))).encode()
         try:
             self.send_response(200)
@@ -355,7 +363,6 @@ class _SlowHandler(BaseHTTPRequestHandler):
 
 def test_real_socket_timeout_is_enforced(fallback: FakeRegex) -> None:
     # MockTransport ignores timeouts; a real (local) server proves the timeout bounds the wait.
-    _SlowHandler.hits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -363,7 +370,7 @@ def test_real_socket_timeout_is_enforced(fallback: FakeRegex) -> None:
         client = openai.OpenAI(
             api_key=API_KEY, base_url=f"http://127.0.0.1:{server.server_address[1]}/v1"
         )
-        parser = LLMParser(client, "m", GENRES, fallback, timeout=0.2, retry_pause=0.0)
+        parser = LLMParser(client, "m", GENRES, fallback, limits=LLMLimits(budget=0.3))
         start = time.monotonic()
         query, source = parser.parse_with_source("top films")
         elapsed = time.monotonic() - start
@@ -371,8 +378,8 @@ def test_real_socket_timeout_is_enforced(fallback: FakeRegex) -> None:
         server.shutdown()
         server.server_close()
     assert (query, source) == (FALLBACK_QUERY, "regex-fallback")
-    assert len(_SlowHandler.hits) == 2
-    assert elapsed < 0.9  # two 0.2 s attempts, not the server's 1 s stall
+    assert parser.stats().llm_calls == 1  # the timeout spent the budget: no retry
+    assert elapsed < 2.0  # the 0.3 s budget (plus a loaded machine), not the 3 s stall
 
 
 def test_recovers_when_the_retry_succeeds(fallback: FakeRegex) -> None:
@@ -383,15 +390,28 @@ def test_recovers_when_the_retry_succeeds(fallback: FakeRegex) -> None:
         ]
     )
     server = Server(lambda request: next(replies))
-    query, source = make_parser(server, fallback).parse_with_source("top twenty war films")
+    parser = make_parser(server, fallback)
+    query, source = parser.parse_with_source("top twenty war films")
     assert source == "llm" and (query.intent, query.genre, query.k) == ("popular", "War", 20)
     assert len(server.requests) == 2 and fallback.texts == []
+    assert parser.stats().model_dump() == {
+        "messages": 1,
+        "llm_calls": 2,
+        "answered_by_llm": 1,
+        "fallbacks": {},
+        "breaker_opens": 0,
+        "breaker_state": "closed",
+    }
 
 
 def test_empty_message_goes_straight_to_fallback(fallback: FakeRegex) -> None:
     server = answering(completion(args()))
-    assert make_parser(server, fallback).parse_with_source(" \n\t ")[1] == "regex-fallback"
+    parser = make_parser(server, fallback)
+    for _ in range(5):
+        assert parser.parse_with_source(" \n\t ")[1] == "regex-fallback"
     assert server.requests == []
+    assert parser.stats().fallbacks == {"empty": 5} and parser.stats().llm_calls == 0
+    assert parser.breaker.state == "closed"  # nothing was asked, so nothing failed
 
 
 # --- the system prompt ----------------------------------------------------------------------
@@ -435,7 +455,8 @@ def test_from_env_honours_base_url_and_model(
     assert (request.url.host, request.url.port) == ("ollama.local", 11434)
     assert request.url.path == "/v1/chat/completions"
     assert server.body()["model"] == "llama3.2:3b"
-    assert request.extensions["timeout"]["read"] == 10.0
+    assert DEFAULT_LIMITS.budget - 1.0 < request.extensions["timeout"]["read"]
+    assert request.extensions["timeout"]["read"] <= DEFAULT_LIMITS.budget
     assert_no_secrets(logs, "what's hot?")
 
 
