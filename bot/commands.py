@@ -163,6 +163,13 @@ def count_up_to_max(text: str) -> int:
     return value
 
 
+def title_text(text: str) -> str:
+    """A TITLE argument: anything but blank (a blank one used to list popular films)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a movie title, e.g. 'the godfather'")
+    return text
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, handler, helptext in (
         ("recommend", cmd_recommend, "personal top-k for a dataset user"),
@@ -173,7 +180,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         if name == "recommend":
             p.add_argument("--user", type=int, required=True, help="dataset user id")
         if name == "similar":
-            p.add_argument("title", help="movie title, typed loosely (year optional)")
+            p.add_argument(
+                "title", type=title_text, help="movie title, typed loosely (year optional)"
+            )
         p.add_argument(
             "-k", type=count_up_to_max, default=10, help=f"how many, 1-{MAX_K} (default 10)"
         )

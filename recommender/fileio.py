@@ -124,20 +124,32 @@ def writable_dir(path: Path | str, what: str) -> Path:
         raise OutputError(path, f"{what} must be a folder, but this is a file")
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".moviebot-probe-"):
-            pass
+        _probe(path)
     except OSError as error:
         raise OutputError(path, f"{what} is not a writable folder ({_reason(error)})") from None
     return path
 
 
 def writable_file(path: Path | str, what: str) -> Path:
-    """``path`` as a file that can be (re)written: not a folder, in a writable folder."""
+    """``path`` as a file that can be (re)written: not a folder, in an existing writable folder
+    (a file option does not create folders: a mistyped folder is more likely than a new one)."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(path, f"{what} must be a file name, but this is a folder")
-    writable_dir(path.parent, f"the folder of {what}")
+    if not path.parent.is_dir():
+        raise OutputError(path, f"cannot write here ({what}: no folder {path.parent})")
+    try:
+        _probe(path.parent)
+    except OSError as error:
+        raise OutputError(path, f"cannot write here ({what}: {_reason(error)})") from None
     return path
+
+
+def _probe(folder: Path) -> None:
+    """Create and remove a file in ``folder``: the only test that convinces root, read-only
+    mounts and virtual file systems alike."""
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".moviebot-probe-"):
+        pass
 
 
 def _replace_dir(staging: Path, target: Path) -> None:

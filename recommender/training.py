@@ -18,6 +18,7 @@ import numpy as np
 from recommender.artifacts import META_FILE, TrainedModels, load_models, save_models
 from recommender.data import Dataset, Vocabulary, dataset_fingerprint, interactions, load_dataset
 from recommender.errors import ArtifactError, ModelTooLargeError
+from recommender.fileio import writable_dir
 from recommender.models import get_model_class, make_model
 from recommender.models.base import ProgressFn
 from recommender.models.content import item_documents
@@ -134,6 +135,8 @@ def ensure_trained(
             return load_models(directory)
         except ArtifactError as error:  # a cache from another version, or damaged: rebuild it
             log.warning("retraining: the cached models are unusable (%s)", error)
+    # An unusable model folder is said before training, not after it.
+    writable_dir(model_root, "the model folder (--model-dir / MOVIEBOT_MODEL_DIR)")
     dataset = load_dataset(data_dir)
     if on_train:
         on_train(dataset)

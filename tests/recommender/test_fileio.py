@@ -170,9 +170,13 @@ def test_writable_dir_refuses_a_read_only_file_system(
 
 
 def test_writable_file(tmp_path: Path) -> None:
-    assert writable_file(tmp_path / "new" / "recs.jsonl", "--dump-recs").parent.is_dir()
+    assert writable_file(tmp_path / "recs.jsonl", "--dump-recs") == tmp_path / "recs.jsonl"
+    assert names(tmp_path) == []  # checked, not created
     with pytest.raises(OutputError, match="--dump-recs must be a file name"):
         writable_file(tmp_path, "--dump-recs")
+    with pytest.raises(OutputError, match=r"cannot write here \(--dump-recs: no folder"):
+        writable_file(tmp_path / "new" / "recs.jsonl", "--dump-recs")
     (tmp_path / "blocker").write_text("x")
-    with pytest.raises(OutputError, match="the folder of --dump-recs"):
+    with pytest.raises(OutputError, match="cannot write here"):
         writable_file(tmp_path / "blocker" / "recs.jsonl", "--dump-recs")
+    assert not (tmp_path / "new").exists()
