@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import scipy.sparse as sp
 from recommender.artifacts import FORMAT_VERSION, TrainedModels, load_models, save_models
 from recommender.data import Vocabulary
 from recommender.errors import ArtifactError
+from recommender.fileio import OutputError
 from recommender.models import make_model
 from recommender.training import ensure_trained
 
@@ -273,3 +276,35 @@ def test_a_damaged_cache_is_rebuilt_with_one_log_line(
         assert set(rebuilt.models) == set(first.models), what
         reloaded = load_models(directory)  # the cache on disk is whole again
         assert (reloaded.seen != first.seen).nnz == 0, what
+
+
+def _disk_full(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_mid_save_keeps_the_old_directory(
+    trained: TrainedModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_models(tmp_path / "m", trained)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()}
+    monkeypatch.setattr(np, "savez", _disk_full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        save_models(tmp_path / "m", trained)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no staging folder left
+
+
+def test_a_full_disk_while_caching_still_serves(
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(np, "savez", _disk_full)
+    with caplog.at_level(logging.WARNING, logger="moviebot.training"):
+        served = ensure_trained(tiny_csv_dir, tmp_path / "models")
+    assert {"popularity", "mf-sgd"} <= set(served.models)
+    assert np.isfinite(served["popularity"].score(np.array([0]))).all()
+    (warning,) = caplog.records
+    assert "serving them uncached" in warning.getMessage()
+    assert list((tmp_path / "models").iterdir()) == []  # nothing half-written
