@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from bot.render import render_text
 from bot.settings import Settings
 from recommender.cli import add_location_options, data_dir_of, model_dir_of, positive_int
 from recommender.data import dataset_fingerprint, load_dataset
-from recommender.errors import ConfigError
+from recommender.errors import ArtifactError, ConfigError
 from recommender.progress import fit_progress, stderr
 from recommender.training import ensure_trained, model_dir_for
 from tools.dispatch import dispatch
@@ -25,6 +26,8 @@ from tools.titles import TitleIndex
 from tools.toolbox import Toolbox
 
 __all__ = ["add_commands", "load_toolbox"]
+
+log = logging.getLogger("moviebot.commands")
 
 
 def load_toolbox(data_dir: Path, model_root: Path) -> Toolbox:
@@ -90,8 +93,12 @@ def _title_index(data_dir: Path, model_root: Path) -> tuple[TitleIndex, tuple[st
     if (cached / "meta.json").is_file():
         from recommender.artifacts import load_models
 
-        toolbox = Toolbox.from_trained(load_models(cached, only=["popularity"]))
-        return toolbox.titles, toolbox.genres
+        try:
+            toolbox = Toolbox.from_trained(load_models(cached, only=["popularity"]))
+        except ArtifactError as error:  # a damaged cache: the data files will do
+            log.warning("reading titles from the data: the cached models are unusable (%s)", error)
+        else:
+            return toolbox.titles, toolbox.genres
     dataset = load_dataset(data_dir)
     counts = dataset.ratings["item"].value_counts()
     popularity = [float(counts.get(m, 0)) for m in dataset.movies["movie_id"]]

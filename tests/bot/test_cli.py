@@ -357,3 +357,15 @@ def test_ctrl_c_is_a_quiet_line_and_status_130(
     status, out, err = run(capsys, "synth", "--ratings", "1000", "--out", str(tmp_path / "s"))
     assert status == 130 and out == ""
     assert err.strip() == "moviebot: interrupted" and "error" not in err
+
+
+def test_parse_reads_titles_from_the_data_when_the_cache_is_damaged(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"))
+    assert run(capsys, "popular", "-k", "1", *args)[0] == 0  # trains and caches
+    (model_dir,) = (tmp_path / "m").iterdir()
+    data = (model_dir / "popularity.npz").read_bytes()
+    (model_dir / "popularity.npz").write_bytes(data[: len(data) // 2])
+    status, out, _ = run(capsys, "parse", "more like movie 3 (1983)", "--parser", "regex", *args)
+    assert status == 0 and json.loads(out)["resolved_title"] == "Movie 3 (1983)"
