@@ -55,7 +55,11 @@ def _reason(error: OSError) -> str:
 
 @contextmanager
 def atomic_file(path: Path | str, *, binary: bool = False) -> Iterator[IO[Any]]:
-    """A file (UTF-8 text, or bytes with ``binary``) that appears at ``path`` only complete."""
+    """A file (UTF-8 text, or bytes with ``binary``) that appears at ``path`` only complete.
+
+    An OSError inside the block is taken as this file failing to write (a full disk shows
+    at ``write`` as often as at ``fsync``) and becomes an OutputError naming ``path``.
+    """
     path = Path(path)
     try:
         descriptor, temp_name = tempfile.mkstemp(
