@@ -34,7 +34,7 @@ def load_toolbox(data_dir: Path, model_root: Path) -> Toolbox:
     """The tools over cached models, training (with progress) first where none exist."""
 
     def announce(_: object) -> None:
-        stderr.print("no trained model for this data yet: training one (cached for next time)")
+        stderr.print("training models for this data (cached for next time)")
 
     with fit_progress() as progress:
         trained = ensure_trained(data_dir, model_root, progress=progress, on_train=announce)
