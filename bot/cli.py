@@ -1,7 +1,9 @@
 """The ``moviebot`` command: one entry point, subcommands from each layer.
 
 Errors a user can fix (``MovieBotError``) print one line and exit with status 2; nothing else
-is caught, so real bugs still show a traceback.
+is caught, so real bugs still show a traceback.  Every output location a command names is
+checked before the command starts (``recommender.cli.check_output_locations``).  Ctrl-C prints
+"interrupted" and exits 130.
 """
 
 from __future__ import annotations
@@ -54,12 +56,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         apply_settings(args)
+        recommender_cli.check_output_locations(args)  # before any work: no training first
         status: int = args.handler(args)
     except MovieBotError as error:
         recommender_cli.write_error(str(error))
         return 2
     except KeyboardInterrupt:
-        recommender_cli.write_error("interrupted")
+        # Ctrl-C is the person's choice, not an error: a quiet line, and the shell's usual
+        # status for SIGINT (the terminal chat says goodbye itself and exits 0).
+        print("\nmoviebot: interrupted", file=sys.stderr)
         return 130
     return status
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from bot.render import render_text
 from bot.settings import Settings
 from recommender.cli import add_location_options, data_dir_of, model_dir_of, positive_int
 from recommender.data import dataset_fingerprint, load_dataset
-from recommender.errors import ConfigError
+from recommender.errors import ArtifactError, ConfigError
 from recommender.progress import fit_progress, stderr
 from recommender.training import ensure_trained, model_dir_for
 from tools.dispatch import dispatch
@@ -26,12 +27,14 @@ from tools.toolbox import Toolbox
 
 __all__ = ["add_commands", "load_toolbox"]
 
+log = logging.getLogger("moviebot.commands")
+
 
 def load_toolbox(data_dir: Path, model_root: Path) -> Toolbox:
     """The tools over cached models, training (with progress) first where none exist."""
 
     def announce(_: object) -> None:
-        stderr.print("no trained model for this data yet: training one (cached for next time)")
+        stderr.print("training models for this data (cached for next time)")
 
     with fit_progress() as progress:
         trained = ensure_trained(data_dir, model_root, progress=progress, on_train=announce)
@@ -90,8 +93,12 @@ def _title_index(data_dir: Path, model_root: Path) -> tuple[TitleIndex, tuple[st
     if (cached / "meta.json").is_file():
         from recommender.artifacts import load_models
 
-        toolbox = Toolbox.from_trained(load_models(cached, only=["popularity"]))
-        return toolbox.titles, toolbox.genres
+        try:
+            toolbox = Toolbox.from_trained(load_models(cached, only=["popularity"]))
+        except ArtifactError as error:  # a damaged cache: the data files will do
+            log.warning("reading titles from the data: the cached models are unusable (%s)", error)
+        else:
+            return toolbox.titles, toolbox.genres
     dataset = load_dataset(data_dir)
     counts = dataset.ratings["item"].value_counts()
     popularity = [float(counts.get(m, 0)) for m in dataset.movies["movie_id"]]
@@ -163,6 +170,13 @@ def count_up_to_max(text: str) -> int:
     return value
 
 
+def title_text(text: str) -> str:
+    """A TITLE argument: anything but blank (a blank one used to list popular films)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a movie title, e.g. 'the godfather'")
+    return text
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, handler, helptext in (
         ("recommend", cmd_recommend, "personal top-k for a dataset user"),
@@ -173,7 +187,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         if name == "recommend":
             p.add_argument("--user", type=int, required=True, help="dataset user id")
         if name == "similar":
-            p.add_argument("title", help="movie title, typed loosely (year optional)")
+            p.add_argument(
+                "title", type=title_text, help="movie title, typed loosely (year optional)"
+            )
         p.add_argument(
             "-k", type=count_up_to_max, default=10, help=f"how many, 1-{MAX_K} (default 10)"
         )

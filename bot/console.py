@@ -17,10 +17,29 @@ from bot.render import HELP_TEXT, render_chat_plain
 
 __all__ = ["run_console", "typed_choices"]
 
-BANNER = "MovieBot — ask for films in plain words. /help for ideas, Ctrl-D to leave.\n"
+BANNER = "MovieBot — ask for films in plain words. /help for ideas, Ctrl-D or Ctrl-C to leave.\n"
 
 
 def run_console(
+    conversation: Conversation, user_key: str, stdin: TextIO, stdout: TextIO, *, interactive: bool
+) -> int:
+    """Chat until end of input (Ctrl-D) or Ctrl-C; returns the exit status.
+
+    In a terminal Ctrl-C is a way to leave: a goodbye and status 0.  With piped input it
+    means the script was stopped before its end: no goodbye, status 130 (as for SIGINT).
+    What was said before is already stored (each store write commits before its reply).
+    """
+    try:
+        return _chat(conversation, user_key, stdin, stdout, interactive=interactive)
+    except KeyboardInterrupt:
+        if not interactive:
+            return 130
+        stdout.write("\nbye!\n")
+        stdout.flush()
+        return 0
+
+
+def _chat(
     conversation: Conversation, user_key: str, stdin: TextIO, stdout: TextIO, *, interactive: bool
 ) -> int:
     if interactive:

@@ -15,6 +15,10 @@ Durability — "nothing a user said is lost across a restart or a crash":
   the method returns, so a returned call (the acknowledgement) is durable.
 * Foreign keys on (child rows cannot outlive their user; ``forget`` cascades), a busy timeout
   so a second process waits for the write lock instead of failing at once.
+* A write the database refuses (disk full, read-only, locked past the timeout, I/O error,
+  damaged file) rolls back whole and raises ``StoreError``, whose message tells the person
+  plainly that nothing was saved (never a silent "Noted"); the path and SQLite's own words go
+  to the log, not to the chat.  Reads that fail raise ``StoreError`` the same way.
 
 Threads: one connection opened with ``check_same_thread=False`` plus a lock around every use.
 SQLite lets one writer at a time anyway, and each call here takes well under a millisecond, so
@@ -30,6 +34,7 @@ Only ever append steps; never edit a released one.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import numbers
 import operator
@@ -43,7 +48,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple, Self
 
-from recommender.errors import DataError
+from recommender.errors import DataError, MovieBotError
 from tools.profiles import Profile
 
 __all__ = [
@@ -53,6 +58,7 @@ __all__ = [
     "Migration",
     "RatedMovie",
     "SqliteProfileStore",
+    "StoreError",
     "migrate",
     "validate_stars",
 ]
@@ -104,6 +110,25 @@ SCHEMA_VERSION = len(MIGRATIONS)
 MAX_SESSION_BYTES = 64 * 1024
 #: How long a write waits for another process holding the write lock.
 BUSY_TIMEOUT_S = 10.0
+#: SQLite's result codes for a database that cannot do its job right now, as people hear it.
+_FAILURE_REASONS = {
+    "SQLITE_FULL": "the disk is full",
+    "SQLITE_READONLY": "the profile database is read-only",
+    "SQLITE_BUSY": "the profile database is busy",
+    "SQLITE_LOCKED": "the profile database is busy",
+    "SQLITE_IOERR": "a disk error",
+    "SQLITE_CORRUPT": "the profile database is damaged",
+    "SQLITE_NOTADB": "the profile database is damaged",
+    "SQLITE_CANTOPEN": "the profile database cannot be opened",
+}
+log = logging.getLogger("moviebot.store")
+
+
+class StoreError(MovieBotError):
+    """The profile database refused a read or write (disk full, read-only, busy, damaged).
+
+    The message is meant for the person (no path); the log has the details.
+    """
 
 
 class RatedMovie(NamedTuple):
@@ -203,7 +228,7 @@ class SqliteProfileStore:
     def get(self, user_key: str) -> Profile:
         """The person's profile; an empty one for someone never seen (nothing is written)."""
         _check_user_key(user_key)
-        with self._lock:
+        with self._lock, self._failures("read"):
             return self._profile(self._open(), user_key)
 
     def rate(self, user_key: str, movie_id: int, stars: float) -> Profile:
@@ -244,7 +269,7 @@ class SqliteProfileStore:
     def rated(self, user_key: str) -> list[RatedMovie]:
         """The person's ratings with the time each was given, oldest first."""
         _check_user_key(user_key)
-        with self._lock:
+        with self._lock, self._failures("read"):
             rows = (
                 self._open()
                 .execute(
@@ -377,13 +402,33 @@ class SqliteProfileStore:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error); the caller holds ``self._lock``."""
         connection = self._open()
-        connection.execute("BEGIN IMMEDIATE")
+        with self._failures("write"):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException:
+                _rollback(connection)
+                raise
+
+    @contextmanager
+    def _failures(self, doing: str) -> Iterator[None]:
+        """Turn the database refusing to ``doing`` ("read", "write") into StoreError."""
         try:
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            _rollback(connection)
-            raise
+            yield
+        except sqlite3.Error as error:
+            reason = _failure_reason(error)
+            if reason is None:  # misuse (closed store, constraint): a bug, not the disk
+                raise
+            log.error("profile database %s: %s failed: %s", self.path, doing, error)
+            if doing == "read":
+                message = f"your profile could not be read ({reason}); please try again later"
+            else:
+                message = (
+                    f"your profile could not be updated ({reason}), so nothing was saved "
+                    "or changed; please try again later"
+                )
+            raise StoreError(message) from None
 
     @contextmanager
     def _write(self, user_key: str) -> Iterator[tuple[sqlite3.Connection, float]]:
@@ -398,7 +443,7 @@ class SqliteProfileStore:
 
     def _select(self, user_key: str, sql: str) -> list[Any]:
         _check_user_key(user_key)
-        with self._lock:
+        with self._lock, self._failures("read"):
             return self._open().execute(sql, (user_key,)).fetchall()
 
     @staticmethod
@@ -435,6 +480,17 @@ def _rollback(connection: sqlite3.Connection) -> None:
     """Roll back if a transaction is still open (SQLite may already have rolled it back)."""
     if connection.in_transaction:
         connection.execute("ROLLBACK")
+
+
+def _failure_reason(error: sqlite3.Error) -> str | None:
+    """What went wrong, in plain words, when the database itself failed; None for misuse."""
+    name = getattr(error, "sqlite_errorname", "")
+    for code, reason in _FAILURE_REASONS.items():
+        if name == code or name.startswith(f"{code}_"):  # e.g. SQLITE_IOERR_WRITE
+            return reason
+    if isinstance(error, sqlite3.OperationalError):
+        return "a database error"
+    return None
 
 
 def _user_version(connection: sqlite3.Connection) -> int:

@@ -8,29 +8,33 @@ Layout of a model directory::
     seen.npz         the training interactions (CSR parts): what each user already rated
     catalog.json     movie id, title, year and genres of every item, so serving needs no data dir
 
-A directory is written to a temporary sibling and renamed into place, so a crash never leaves a
-half-written model.  Loading checks the format version, every array's shape and dtype against
-``meta.json`` and the hyper-parameters against the model's config type, and names what is
-wrong in one ArtifactError line.
+A directory is written to a temporary sibling and renamed into place (``fileio``), so a crash
+never leaves a half-written model.  Loading checks the format version, the structure of
+``meta.json``, every array's shape and dtype (from its header, before reading it), every zip
+member's CRC-32 and the hyper-parameters against the model's config type; any failure to read
+or validate is one ArtifactError line naming the file, so a damaged cache is rebuilt.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+import struct
 import time
+import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from pydantic import BaseModel, ValidationError
 
 from recommender.data.vocabulary import Vocabulary
 from recommender.errors import ArtifactError, ConfigError
+from recommender.fileio import atomic_directory
 from recommender.models import Recommender, get_model_class
 
 __all__ = ["FORMAT_VERSION", "TrainedModels", "load_models", "save_models"]
@@ -65,9 +69,8 @@ class TrainedModels:
 def save_models(directory: Path, trained: TrainedModels) -> Path:
     """Write ``trained`` to ``directory`` atomically (temp dir, then rename)."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    # Not fsynced: a cache whose every file is checked on load (and rebuilt when damaged).
+    with atomic_directory(directory, fsync=False) as staging:
         entries = {}
         for name, model in trained.models.items():
             state = model.get_state()
@@ -108,116 +111,185 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
             "info": trained.info,
         }
         (staging / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        staging.chmod(0o755)  # mkdtemp creates it private
-        _replace_dir(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return directory
 
 
+class _ArraySpec(BaseModel):
+    shape: list[int]
+    dtype: str
+
+
+class _ModelEntry(BaseModel):
+    registry_name: str
+    config: dict[str, Any]
+    n_users: int
+    n_items: int
+    arrays: dict[str, _ArraySpec]
+    metrics: dict[str, Any] = {}
+
+
+class _Meta(BaseModel):
+    """What ``meta.json`` must hold (other keys, e.g. ``created``, are ignored)."""
+
+    format_version: int
+    dataset_fingerprint: str
+    users: list[int]
+    items: list[int]
+    genres: list[str]
+    models: dict[str, _ModelEntry]
+    info: dict[str, Any] = {}
+
+
+#: What reading a damaged file can raise: truncation and flipped bytes surface as a bad zip
+#: (CRC-32 mismatch), an "unsupported" zip version or compression method (NotImplementedError),
+#: a short read, a bad .npy header or undecodable JSON.
+_READ_ERRORS = (
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+)
+
+
 def load_models(directory: Path, *, only: list[str] | None = None) -> TrainedModels:
-    """Load and validate a model directory; ``only`` restricts which models are read."""
+    """Load and validate a model directory; ``only`` restricts which models are read.
+
+    Any file that cannot be read or does not match ``meta.json`` raises ArtifactError (one
+    line naming the file), never a lower-level error, so a damaged cache is always rebuilt.
+    """
     directory = Path(directory)
-    meta_path = directory / META_FILE
-    if not meta_path.is_file():
-        raise ArtifactError(f"{directory}: not a model directory (no {META_FILE})")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(f"{meta_path}: unreadable ({error})") from None
-    version = meta.get("format_version") if isinstance(meta, dict) else None
-    if version != FORMAT_VERSION:
-        raise ArtifactError(
-            f"{meta_path}: format version {version!r}, this MovieBot reads {FORMAT_VERSION}; "
-            "retrain with `moviebot train`"
-        )
-    try:
-        users = Vocabulary(meta["users"])
-        items = Vocabulary(meta["items"])
-        entries: Mapping[str, Any] = meta["models"]
-        fingerprint = str(meta["dataset_fingerprint"])
-        genres = tuple(str(g) for g in meta["genres"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ArtifactError(f"{meta_path}: malformed ({error!r})") from None
-    names = list(entries) if only is None else only
-    models = {name: _load_one(directory, name, entries, len(users), len(items)) for name in names}
+    meta = _read_meta(directory / META_FILE)
+    users, items = Vocabulary(meta.users), Vocabulary(meta.items)
+    names = list(meta.models) if only is None else only
+    models = {
+        name: _load_one(directory, name, meta.models, len(users), len(items)) for name in names
+    }
     return TrainedModels(
         users=users,
         items=items,
         models=models,
-        dataset_fingerprint=fingerprint,
+        dataset_fingerprint=meta.dataset_fingerprint,
         seen=_load_seen(directory / SEEN_FILE, (len(users), len(items))),
         catalog=_load_catalog(directory / CATALOG_FILE),
-        genres=genres,
-        metrics={name: dict(entries[name].get("metrics", {})) for name in names},
-        info=dict(meta.get("info", {})),
+        genres=tuple(meta.genres),
+        metrics={name: dict(meta.models[name].metrics) for name in names},
+        info=dict(meta.info),
     )
 
 
+def _read_meta(path: Path) -> _Meta:
+    if not path.is_file():
+        raise ArtifactError(f"{path.parent}: not a model directory (no {META_FILE})")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except _READ_ERRORS as error:
+        raise ArtifactError(f"{path}: unreadable ({error})") from None
+    version = document.get("format_version") if isinstance(document, dict) else None
+    if version != FORMAT_VERSION:
+        raise ArtifactError(
+            f"{path}: format version {version!r}, this MovieBot reads {FORMAT_VERSION}; "
+            "retrain with `moviebot train`"
+        )
+    try:
+        return _Meta.model_validate(document)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ArtifactError(f"{path}: malformed at {where}: {problem['msg']}") from None
+
+
 def _load_one(
-    directory: Path, name: str, entries: Mapping[str, Any], n_users: int, n_items: int
+    directory: Path, name: str, entries: Mapping[str, _ModelEntry], n_users: int, n_items: int
 ) -> Recommender:
     if name not in entries:
         raise ArtifactError(f"{directory}: no model {name!r} (has {', '.join(entries)})")
     entry = entries[name]
     try:
-        cls = get_model_class(entry["registry_name"])
-        config = cls.config_type.model_validate(entry["config"])
+        cls = get_model_class(entry.registry_name)
+        config = cls.config_type.model_validate(entry.config)
     except ConfigError as error:
         raise ArtifactError(f"{directory}: model {name!r}: {error}") from None
-    except (KeyError, ValueError) as error:
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise ArtifactError(f"{directory}: model {name!r} has bad metadata ({error})") from None
-    path = directory / f"{name}.npz"
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            state = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
-        raise ArtifactError(f"{path}: unreadable ({error})") from None
-    expected: Mapping[str, Any] = entry.get("arrays", {})
-    if set(state) != set(expected):
-        raise ArtifactError(
-            f"{path}: arrays {sorted(state)} do not match meta.json {sorted(expected)}"
-        )
-    for key, spec in expected.items():
-        array = state[key]
-        if list(array.shape) != list(spec["shape"]) or array.dtype.str != spec["dtype"]:
-            raise ArtifactError(
-                f"{path}: array {key!r} is {array.dtype.str}{list(array.shape)}, "
-                f"meta.json says {spec['dtype']}{spec['shape']}"
-            )
-    if (entry.get("n_users"), entry.get("n_items")) != (n_users, n_items):
+    if (entry.n_users, entry.n_items) != (n_users, n_items):
         raise ArtifactError(f"{directory}: model {name!r} was fitted on another index space")
+    path = directory / f"{name}.npz"
+    state = _read_arrays(path, entry.arrays)
     model = cls(config)
     try:
         model.set_state(state)
-    except (KeyError, ValueError, IndexError) as error:
+    except (KeyError, ValueError, IndexError, TypeError) as error:
         raise ArtifactError(f"{path}: inconsistent state ({error})") from None
     model.mark_loaded(n_users, n_items)
     return model
 
 
-def _load_seen(path: Path, shape: tuple[int, int]) -> sp.csr_matrix:
+def _read_arrays(path: Path, expected: Mapping[str, _ArraySpec] | None) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file, never pickled objects.
+
+    With ``expected`` (meta.json's specs), the names must match and each array's shape and
+    dtype are checked from its .npy header before its data is read, so a damaged header
+    cannot make us allocate an absurd array.  Every member's CRC-32 is checked as it is read.
+    """
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            parts = (archive["data"], archive["indices"], archive["indptr"])
-        seen = sp.csr_matrix(parts, shape=shape)
+        with zipfile.ZipFile(path) as archive:
+            members = {m.removesuffix(".npy"): m for m in archive.namelist()}
+            if expected is not None and set(members) != set(expected):
+                raise ArtifactError(
+                    f"{path}: arrays {sorted(members)} do not match meta.json {sorted(expected)}"
+                )
+            state = {}
+            for key, member in members.items():
+                if expected is not None:
+                    with archive.open(member) as handle:
+                        _check_header(path, key, handle, expected[key])
+                with archive.open(member) as handle:
+                    state[key] = np.lib.format.read_array(handle, allow_pickle=False)
+    except _READ_ERRORS as error:
+        raise ArtifactError(f"{path}: unreadable ({error})") from None
+    return state
+
+
+def _check_header(path: Path, key: str, handle: IO[bytes], spec: _ArraySpec) -> None:
+    version = np.lib.format.read_magic(handle)
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, _, dtype = read_header(handle)
+    if list(shape) != spec.shape or dtype.str != spec.dtype:
+        raise ArtifactError(
+            f"{path}: array {key!r} is {dtype.str}{list(shape)}, "
+            f"meta.json says {spec.dtype}{spec.shape}"
+        )
+
+
+def _load_seen(path: Path, shape: tuple[int, int]) -> sp.csr_matrix:
+    parts = _read_arrays(path, None)
+    try:
+        seen = sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=shape)
         seen.check_format(full_check=True)
-    except (OSError, KeyError, ValueError) as error:
-        raise ArtifactError(f"{path}: unreadable or inconsistent ({error})") from None
+    except (KeyError, ValueError, TypeError) as error:
+        raise ArtifactError(f"{path}: inconsistent ({error})") from None
     return seen
 
 
 def _load_catalog(path: Path) -> pd.DataFrame:
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(records, list):
+            raise ValueError("not a list of movies")
         catalog = pd.DataFrame.from_records(
             records, columns=["movie_id", "title", "year", "genres"]
         )
         catalog["movie_id"] = catalog["movie_id"].astype("int64")
         catalog["year"] = catalog["year"].astype("Int64")
         catalog["genres"] = catalog["genres"].map(tuple)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError, TypeError) as error:
+    except (*_READ_ERRORS, TypeError) as error:
         raise ArtifactError(f"{path}: unreadable ({error})") from None
     return catalog
 
@@ -226,14 +298,3 @@ def _check_state(name: str, state: Mapping[str, np.ndarray]) -> None:
     for key, value in state.items():
         if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
             raise ArtifactError(f"model {name!r}: state {key!r} must be a numeric numpy array")
-
-
-def _replace_dir(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``; an existing ``target`` is swapped out, then removed."""
-    if not target.exists():
-        staging.replace(target)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-    target.replace(retired / target.name)
-    staging.replace(target)
-    shutil.rmtree(retired, ignore_errors=True)

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recommender.data.synth import MAX_RATINGS
 from recommender.errors import DataError, DownloadError
+from recommender.fileio import writable_dir, writable_file
 from recommender.paths import DEFAULT_DATASET, cache_root, default_data_dir, default_model_dir
 from recommender.progress import fit_progress, stderr
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "add_commands",
     "add_location_options",
+    "check_output_locations",
     "data_dir_of",
     "ensure_dataset",
     "model_dir_of",
@@ -97,7 +100,37 @@ def positive_int(text: str) -> int:
     return value
 
 
-# ---------------------------------------------------------------------------- progress
+def rating_count(text: str) -> int:
+    """A --ratings value for synth: 1 to ``MAX_RATINGS``, refused before any work."""
+    value = positive_int(text)
+    if value > MAX_RATINGS:
+        raise argparse.ArgumentTypeError(f"{value:,} is more than the limit of {MAX_RATINGS:,}")
+    return value
+
+
+# ---------------------------------------------------------------------------- outputs
+
+#: Options naming a folder a command writes into, and options naming a file it writes.
+#: Any command's parsed options are checked against these (a new option only needs a row).
+OUTPUT_FOLDERS = {"out": "--out", "report": "--report"}
+OUTPUT_FILES = {"dump_recs": "--dump-recs", "dump_predictions": "--dump-predictions"}
+
+
+def check_output_locations(args: argparse.Namespace) -> None:
+    """Prove every location this command will write can be written, before any work.
+
+    The model folder is checked here only for commands that always write it (``train``,
+    ``evaluate --tune``); the answering commands write it only when no cached model loads,
+    and ``ensure_trained`` checks it then.  Raises OutputError (one line, exit status 2).
+    """
+    for dest, option in OUTPUT_FOLDERS.items():
+        if getattr(args, dest, None) is not None:
+            writable_dir(getattr(args, dest), option)
+    for dest, option in OUTPUT_FILES.items():
+        if getattr(args, dest, None) is not None:
+            writable_file(getattr(args, dest), option)
+    if getattr(args, "writes_models", False) or getattr(args, "tune", False):
+        writable_dir(model_dir_of(args), "--model-dir (or MOVIEBOT_MODEL_DIR)")
 
 
 # ---------------------------------------------------------------------------- commands
@@ -220,7 +253,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(handler=cmd_download)
 
     p = commands.add_parser("synth", help="write a synthetic dataset in the MovieLens CSV layout")
-    p.add_argument("--ratings", type=positive_int, required=True, help="number of ratings")
+    p.add_argument(
+        "--ratings",
+        type=rating_count,
+        required=True,
+        help=f"number of ratings, 1 to {MAX_RATINGS:,}",
+    )
     p.add_argument("--out", type=Path, required=True, help="folder to write")
     p.add_argument("--seed", type=int, default=0)
     add_location_options(p)
@@ -234,7 +272,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument(
         "--no-validate", action="store_true", help="skip the validation run recorded in meta.json"
     )
-    p.set_defaults(handler=cmd_train)
+    p.set_defaults(handler=cmd_train, writes_models=True)
 
     p = commands.add_parser("evaluate", help="offline evaluation of models on a split")
     add_location_options(p)

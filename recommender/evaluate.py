@@ -41,11 +41,9 @@ validation split.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -55,7 +53,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from recommender.data import Dataset
-from recommender.errors import ConfigError, DataError, ModelError
+from recommender.errors import ConfigError, ModelError
+from recommender.fileio import atomic_file
 from recommender.metrics import ranking_metrics, rmse, top_k
 from recommender.models import get_model_class, make_model
 from recommender.models.base import Recommender
@@ -71,7 +70,6 @@ __all__ = [
     "format_table",
     "ranks_items",
     "report_json",
-    "write_atomic",
 ]
 
 #: A held-out rating at or above this is a relevant item.
@@ -200,10 +198,8 @@ def evaluate_split(
     item_text = _item_text(indexed, movies) if needs_text else None
     results = []
     with ExitStack() as stack:
-        recs_out = stack.enter_context(write_atomic(dump_recs)) if dump_recs else None
-        preds_out = (
-            stack.enter_context(write_atomic(dump_predictions)) if dump_predictions else None
-        )
+        recs_out = stack.enter_context(atomic_file(dump_recs)) if dump_recs else None
+        preds_out = stack.enter_context(atomic_file(dump_predictions)) if dump_predictions else None
         for name in models:  # one fitted model alive at a time
             model = make_model(name, **dict(params.get(name, {})))
             if progress:
@@ -306,29 +302,6 @@ def rank_candidates(
 
 
 # ---------------------------------------------------------------------------- dumps
-
-
-@contextmanager
-def write_atomic(path: Path) -> Iterator[IO[str]]:
-    """A text file that appears at ``path`` only if the block completes (temp + os.replace)."""
-    path = Path(path)
-    try:
-        descriptor, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise DataError(path, f"cannot write here ({error.strerror})") from None
-    temp = Path(temp_name)
-    try:
-        temp.chmod(0o644)  # mkstemp makes it private; results are meant to be read
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.replace(path)  # os.replace: atomic within one directory
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _dump_recs(

@@ -22,8 +22,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +31,7 @@ import scipy.sparse as sp
 
 from recommender.errors import ConfigError, DataError
 from recommender.evaluate import EvaluationReport, ModelResult, format_table, report_json
+from recommender.fileio import atomic_file
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -150,23 +149,9 @@ def write_report(directory: Path, files: Mapping[str, bytes]) -> list[Path]:
 
 
 def _replace_file(path: Path, content: bytes) -> Path:
-    """``content`` appears at ``path`` whole or not at all (temp file, then rename)."""
-    try:
-        descriptor, temp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise DataError(path, f"cannot write here ({error.strerror})") from None
-    try:
-        os.fchmod(descriptor, 0o644)  # mkstemp makes it private; a report is meant to be read
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp_name).replace(path)  # atomic within one directory
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    """``content`` appears at ``path`` whole or not at all (the shared atomic-write helper)."""
+    with atomic_file(path, binary=True) as handle:
+        handle.write(content)
     return path
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from recommender.artifacts import META_FILE, TrainedModels, load_models, save_models
 from recommender.data import Dataset, Vocabulary, dataset_fingerprint, interactions, load_dataset
 from recommender.errors import ArtifactError, ModelTooLargeError
+from recommender.fileio import OutputError, writable_dir
 from recommender.models import get_model_class, make_model
 from recommender.models.base import ProgressFn
 from recommender.models.content import item_documents
@@ -124,8 +125,9 @@ def ensure_trained(
     """Load the cached models for ``data_dir``; train and cache them first if there are none.
 
     A cached directory that fails validation (another format version, damaged files) is
-    rebuilt.  First-run training skips the validation pass (``moviebot train`` records it) to get the
-    person chatting an answer sooner.
+    rebuilt.  First-run training skips the validation pass (``moviebot train`` records it) to
+    get the person chatting an answer sooner.  The model folder is checked before training;
+    if caching still fails (the disk filled up meanwhile) the models are served uncached.
     """
     fingerprint = dataset_fingerprint(data_dir)
     directory = model_dir_for(model_root, fingerprint)
@@ -134,13 +136,18 @@ def ensure_trained(
             return load_models(directory)
         except ArtifactError as error:  # a cache from another version, or damaged: rebuild it
             log.warning("retraining: the cached models are unusable (%s)", error)
+    # An unusable model folder is said before training, not after it.
+    writable_dir(model_root, "the model folder (--model-dir / MOVIEBOT_MODEL_DIR)")
     dataset = load_dataset(data_dir)
     if on_train:
         on_train(dataset)
     trained = train_models(
         dataset, params=load_tuned_params(model_root, fingerprint), progress=progress
     )
-    save_models(directory, trained)
+    try:
+        save_models(directory, trained)
+    except OutputError as error:  # e.g. the disk filled up while training: serve anyway
+        log.warning("could not cache the trained models, serving them uncached (%s)", error)
     return trained
 
 

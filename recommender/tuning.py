@@ -43,7 +43,8 @@ from typing import Any
 
 from recommender.data import Dataset
 from recommender.errors import ArtifactError
-from recommender.evaluate import evaluate_split, write_atomic
+from recommender.evaluate import evaluate_split
+from recommender.fileio import atomic_file
 from recommender.models import get_model_class
 from recommender.models.base import ModelConfig
 from recommender.splits import IndexedSplit, SplitName, index_split, split_ratings
@@ -249,7 +250,7 @@ def save_tuning(
         "models": models,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    with write_atomic(path) as out:
+    with atomic_file(path) as out:
         json.dump(document, out, indent=2, sort_keys=True)
         out.write("\n")
     return path

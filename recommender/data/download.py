@@ -2,9 +2,9 @@
 
 The steps, each of which either succeeds or leaves the cache as it was::
 
-    <cache>/.<name>-XXXX.zip.part   the download (a temp file in the cache dir)
-    <cache>/.<name>-XXXX.tmp/       the extraction (a temp dir in the same cache dir)
-    <cache>/<name>/                 renamed into place only when complete
+    <cache>/.<name>-XXXX/<name>.zip.part   the download (in a scratch folder in the cache dir)
+    <cache>/.<name>.XXXX.tmp/              the extraction (``fileio.atomic_directory``)
+    <cache>/<name>/                        renamed into place only when complete
 
 A failure at any step (network, HTTP status, short read, bad checksum, corrupt zip, missing
 files, conversion) raises DownloadError and removes the temp file and temp dir, so the cache
@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import os
 import shutil
 import tempfile
 import urllib.error
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from recommender.errors import DownloadError
+from recommender.fileio import OutputError, atomic_directory, writable_dir
 
 __all__ = [
     "DATASET_FILES",
@@ -152,41 +152,28 @@ def download_dataset(
             f"{target} exists but is not a complete {name} dataset; remove it and retry"
         )
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DownloadError(f"cannot create cache folder {cache_dir}: {error}") from None
+        writable_dir(cache_dir, "the download folder")  # before fetching anything
+    except OutputError as error:
+        raise DownloadError(str(error)) from None
 
     url = f"{base_url.rstrip('/')}/{name}.zip"
-    handle, part_name = tempfile.mkstemp(prefix=f".{name}-", suffix=".zip.part", dir=cache_dir)
-    os.close(handle)
-    part = Path(part_name)
-    work = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".tmp", dir=cache_dir))
     try:
-        if progress is None:
-            with rich_progress(f"{name}.zip") as sink:
-                _fetch(url, part, sink, timeout)
-        else:
-            _fetch(url, part, progress, timeout)
-        _verify_archive(part, name, known.get(name))
-        _extract(part, name, work)
-        if name == "ml-1m":
-            _convert_ml1m(work)
-        work.chmod(0o755)  # mkdtemp creates 0700; a dataset is meant to be shared
-        try:
-            work.rename(target)
-        except OSError:
-            # Someone else finished the same download meanwhile: theirs is as good as ours.
-            if _is_ready(target, name):
-                return target
-            raise
-    except DownloadError:
-        raise
+        with tempfile.TemporaryDirectory(prefix=f".{name}-", dir=cache_dir) as scratch:
+            part = Path(scratch) / f"{name}.zip.part"
+            if progress is None:
+                with rich_progress(f"{name}.zip") as sink:
+                    _fetch(url, part, sink, timeout)
+            else:
+                _fetch(url, part, progress, timeout)
+            _verify_archive(part, name, known.get(name))
+            with atomic_directory(target) as work:
+                _extract(part, name, work)
+                if name == "ml-1m":
+                    _convert_ml1m(work)
+    except OutputError as error:
+        raise DownloadError(f"{name}: {error}") from None
     except OSError as error:
         raise DownloadError(f"{name}: could not write to {cache_dir}: {error}") from None
-    finally:
-        part.unlink(missing_ok=True)
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
     return target
 
 

@@ -20,19 +20,24 @@ a large share of the catalog use the Gumbel top-k trick instead, where top-ups w
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from recommender.errors import ConfigError
+from recommender.fileio import atomic_file, writable_dir
 
-__all__ = ["GENRES", "format_rows", "synthesize", "write_ratings_csv", "write_synthetic"]
+__all__ = [
+    "GENRES",
+    "MAX_RATINGS",
+    "format_rows",
+    "synthesize",
+    "write_ratings_csv",
+    "write_synthetic",
+]
 
 #: The MovieLens genre names, with rough relative frequencies in the catalog.
 GENRES = (
@@ -49,6 +54,8 @@ _GENRE_WEIGHTS = np.array(
 _REF_RATINGS, _REF_USERS, _REF_ITEMS = 25_000_095, 162_541, 59_047
 _USER_EXPONENT, _ITEM_EXPONENT = 0.93, 0.644
 MIN_PER_USER = 20
+#: The most ratings ``synthesize`` makes: four times ML-25M, already tens of GB of memory.
+MAX_RATINGS = 100_000_000
 _MAX_SHARE = 0.6  # no user rates more than this share of the catalog (ML-25M: 55%)
 _USER_TAIL = 1.4  # Pareto shape of user activity: smaller is heavier
 _ITEM_ZIPF = 1.0  # exponent of item popularity by rank
@@ -71,8 +78,8 @@ def synthesize(
     item; movies with movie_id, title, year, genres tuple, tags).  Ids start at 1.  Default
     sizes follow MovieLens (100K: ~950 users, ~1.7K items; 25M: ~163K users, ~59K items).
     """
-    if n_ratings < 1:
-        raise ConfigError(f"n_ratings must be positive, got {n_ratings}")
+    if not 1 <= n_ratings <= MAX_RATINGS:
+        raise ConfigError(f"the number of ratings must be 1 to {MAX_RATINGS:,}, got {n_ratings:,}")
     scale = n_ratings / _REF_RATINGS
     if n_users is None:
         n_users = max(min(20, n_ratings), round(_REF_USERS * scale**_USER_EXPONENT))
@@ -129,10 +136,10 @@ def write_synthetic(directory: Path | str, n_ratings: int, seed: int = 0) -> Pat
     Each file is written to a temp file beside it and renamed into place, so a reader never
     sees a half-written file.
     """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = writable_dir(directory, "the synthetic data folder")  # before hours of work
     ratings, movies = synthesize(n_ratings, rng=np.random.default_rng(seed))
-    _atomic_write(directory / "ratings.csv", lambda out: write_ratings_csv(ratings, out))
+    with atomic_file(directory / "ratings.csv", binary=True) as out:
+        write_ratings_csv(ratings, out)
     catalog = pd.DataFrame(
         {
             "movieId": movies["movie_id"],
@@ -140,10 +147,8 @@ def write_synthetic(directory: Path | str, n_ratings: int, seed: int = 0) -> Pat
             "genres": ["|".join(g) or "(no genres listed)" for g in movies["genres"]],
         }
     )
-    _atomic_write(
-        directory / "movies.csv",
-        lambda out: out.write(catalog.to_csv(index=False, lineterminator="\n").encode()),
-    )
+    with atomic_file(directory / "movies.csv") as out:
+        catalog.to_csv(out, index=False, lineterminator="\n")
     return directory
 
 
@@ -399,7 +404,7 @@ def _catalog(item_genres: npt.NDArray[np.int64], rng: np.random.Generator) -> pd
 _RATING_TEXT = np.array([f"{r / 2:.1f}".encode() for r in range(11)], dtype="S3")
 
 
-def write_ratings_csv(ratings: pd.DataFrame, out: BinaryIO) -> None:
+def write_ratings_csv(ratings: pd.DataFrame, out: IO[bytes]) -> None:
     """Write ``ratings`` as MovieLens ratings.csv (header, ``1,31,2.5,1260759144`` rows).
 
     A numpy fast path: digits are laid out in a fixed-width byte matrix and the padding is
@@ -457,16 +462,3 @@ def _digits(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint8], npt.N
     digits = (values[:, None] // powers) % 10
     keep = (values[:, None] >= powers) | (powers == 1)
     return (digits + ord("0")).astype(np.uint8), keep
-
-
-def _atomic_write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            fill(out)
-        temp.chmod(0o644)  # mkstemp creates 0600; a dataset is meant to be shared
-        temp.replace(path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

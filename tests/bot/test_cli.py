@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -210,3 +213,159 @@ def test_a_damaged_model_cache_is_rebuilt(
     (model_dir / "popularity.npz").write_bytes(b"not an npz")
     status, again, _ = run(capsys, "popular", "-k", "3", *args)
     assert status == 0 and json.loads(again) == json.loads(first)
+
+
+# ------------------------------------------------- output locations, checked before any work
+
+
+@pytest.fixture
+def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any training, synthesis or evaluation now fails the test: the check must come first."""
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("work started before the output location was checked")
+
+    monkeypatch.setattr("recommender.training.train_models", forbidden)
+    monkeypatch.setattr("recommender.data.synth.synthesize", forbidden)
+    monkeypatch.setattr("recommender.evaluate.evaluate", forbidden)
+    monkeypatch.setattr("recommender.tuning.tune", forbidden)
+
+
+def unusable_dirs(tmp_path: Path) -> dict[str, Path]:
+    (tmp_path / "a-file").write_text("x")
+    return {
+        "a file": tmp_path / "a-file",
+        "under a file": tmp_path / "a-file" / "models",
+        "/proc": Path("/proc/moviebot-test/models"),
+    }
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "/proc"])
+@pytest.mark.parametrize(
+    "command",
+    [("train",), ("popular",), ("similar", "Movie 3"), ("evaluate", "--tune")],
+)
+@pytest.mark.usefixtures("no_training")
+def test_an_unusable_model_dir_is_one_line_before_training(
+    capsys: pytest.CaptureFixture[str],
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+    where: str,
+    command: tuple[str, ...],
+) -> None:
+    model_dir = unusable_dirs(tmp_path)[where]
+    status, out, err = run(
+        capsys, *command, "--data-dir", str(tiny_csv_dir), "--model-dir", str(model_dir)
+    )
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("moviebot: error: ")
+    assert str(model_dir) in err and "model" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permission bits do not stop root")
+@pytest.mark.usefixtures("no_training")
+def test_a_read_only_model_dir_is_one_line_before_training(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    read_only.chmod(0o555)
+    try:
+        status, _, err = run(
+            capsys, "train", "--data-dir", str(tiny_csv_dir), "--model-dir", str(read_only)
+        )
+    finally:
+        read_only.chmod(0o755)
+    assert status == 2 and "Permission denied" in err and err.count("\n") == 1
+
+
+@pytest.mark.usefixtures("no_training")
+def test_a_read_only_file_system_is_one_line_before_training(
+    capsys: pytest.CaptureFixture[str],
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What root meets (chmod does not stop it): a read-only mount, simulated at the probe."""
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", read_only)
+    status, _, err = run(
+        capsys, "popular", "--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m")
+    )
+    assert status == 2 and "Read-only file system" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "/proc"])
+@pytest.mark.usefixtures("no_training")
+def test_synth_onto_an_unusable_folder_is_one_line_before_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    out_dir = unusable_dirs(tmp_path)[where]
+    status, out, err = run(capsys, "synth", "--ratings", "1000", "--out", str(out_dir))
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "--out" in err and str(out_dir) in err
+
+
+@pytest.mark.parametrize("option", ["--dump-recs", "--dump-predictions"])
+@pytest.mark.usefixtures("no_training")
+def test_dumps_onto_a_folder_or_under_a_file_are_one_line_before_work(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path, option: str
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    for target in (tmp_path, tmp_path / "a-file" / "recs.jsonl"):
+        status, _, err = run(
+            capsys, "evaluate", "--data-dir", str(tiny_csv_dir), option, str(target)
+        )
+        assert status == 2 and err.count("\n") == 1 and option in err
+
+
+def test_synth_refuses_a_count_above_the_stated_bound(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["synth", "--ratings", "100000000000", "--out", str(tmp_path / "s")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "100,000,000,000 is more than the limit of 100,000,000" in err
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(SystemExit):
+        main(["synth", "--help"])
+    assert "1 to 100,000,000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\t"])
+def test_similar_with_a_blank_title_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["similar", title])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage:") and "give a movie title" in err
+
+
+def test_ctrl_c_is_a_quiet_line_and_status_130(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("recommender.data.synth.synthesize", interrupted)
+    status, out, err = run(capsys, "synth", "--ratings", "1000", "--out", str(tmp_path / "s"))
+    assert status == 130 and out == ""
+    assert err.strip() == "moviebot: interrupted" and "error" not in err
+
+
+def test_parse_reads_titles_from_the_data_when_the_cache_is_damaged(
+    capsys: pytest.CaptureFixture[str], tiny_csv_dir: Path, tmp_path: Path
+) -> None:
+    args = ("--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "m"))
+    assert run(capsys, "popular", "-k", "1", *args)[0] == 0  # trains and caches
+    (model_dir,) = (tmp_path / "m").iterdir()
+    data = (model_dir / "popularity.npz").read_bytes()
+    (model_dir / "popularity.npz").write_bytes(data[: len(data) // 2])
+    status, out, _ = run(capsys, "parse", "more like movie 3 (1983)", "--parser", "regex", *args)
+    assert status == 0 and json.loads(out)["resolved_title"] == "Movie 3 (1983)"

@@ -241,6 +241,32 @@ def test_interactive_mode_prompts_and_says_goodbye() -> None:
     assert echo.seen == [("text", "hi")]
 
 
+class _InterruptedInput(io.StringIO):
+    """Lines, then Ctrl-C while waiting for the next one."""
+
+    def readline(self, size: int | None = -1) -> str:
+        line = super().readline()
+        if not line:
+            raise KeyboardInterrupt
+        return line
+
+
+def test_ctrl_c_in_a_terminal_is_a_quiet_goodbye() -> None:
+    out = io.StringIO()
+    echo = _Echo()
+    status = run_console(echo, "u", _InterruptedInput("hi\n"), out, interactive=True)  # type: ignore[arg-type]
+    assert status == 0
+    assert out.getvalue().endswith("bot> you said hi\n\nyou> \nbye!\n")
+    assert "error" not in out.getvalue() and echo.seen == [("text", "hi")]
+
+
+def test_ctrl_c_on_piped_input_stops_with_status_130() -> None:
+    out = io.StringIO()
+    status = run_console(_Echo(), "u", _InterruptedInput("hi\n"), out, interactive=False)  # type: ignore[arg-type]
+    assert status == 130
+    assert out.getvalue() == "you said hi\n\n"
+
+
 def test_typed_numbers_press_only_the_offered_buttons() -> None:
     query = Query(intent="similar_to", genre=None, title="godfather")
     ask = ChatReply(

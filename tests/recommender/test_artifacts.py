@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +16,9 @@ import scipy.sparse as sp
 from recommender.artifacts import FORMAT_VERSION, TrainedModels, load_models, save_models
 from recommender.data import Vocabulary
 from recommender.errors import ArtifactError
+from recommender.fileio import OutputError
 from recommender.models import make_model
+from recommender.training import ensure_trained
 
 
 @pytest.fixture
@@ -121,3 +126,185 @@ def test_bad_hyper_parameters_in_meta(trained: TrainedModels, tmp_path: Path) ->
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ArtifactError, match="popularity"):
         load_models(tmp_path / "m")
+
+
+# ---------------------------------------------------------------- damaged caches (defect 7)
+
+
+def saved(trained: TrainedModels, tmp_path: Path) -> Path:
+    return save_models(tmp_path / "m", trained)
+
+
+@pytest.mark.parametrize("file", ["popularity.npz", "seen.npz"])
+@pytest.mark.parametrize("keep", [0, 10, 0.5, -1])
+def test_truncated_npz_is_an_artifact_error(
+    trained: TrainedModels, tmp_path: Path, file: str, keep: float
+) -> None:
+    path = saved(trained, tmp_path) / file
+    data = path.read_bytes()
+    cut = int(len(data) * keep) if isinstance(keep, float) else keep
+    path.write_bytes(data[:cut])
+    with pytest.raises(ArtifactError, match=file):
+        load_models(tmp_path / "m")
+
+
+def test_every_flipped_byte_is_caught_or_harmless(trained: TrainedModels, tmp_path: Path) -> None:
+    """Flip bytes all over a model file (zip headers, .npy header, data, central directory):
+    loading either fails with ArtifactError or gives back exactly the saved arrays (a flip
+    in, say, a zip timestamp changes nothing)."""
+    path = saved(trained, tmp_path) / "popularity.npz"
+    original = path.read_bytes()
+    expected = trained.models["popularity"].get_state()
+    caught = set()
+    for position in range(0, len(original), 5):
+        damaged = bytearray(original)
+        damaged[position] ^= 0xFF
+        path.write_bytes(bytes(damaged))
+        try:
+            loaded = load_models(tmp_path / "m").models["popularity"].get_state()
+        except ArtifactError as error:
+            caught.add(str(error).split("(")[-1][:12])
+            continue
+        assert set(loaded) == set(expected)
+        for key, value in expected.items():
+            np.testing.assert_array_equal(loaded[key], value)
+    assert any("CRC" in reason for reason in caught)  # a flip in the data is noticed
+
+
+def test_crc_error_inside_the_zip(trained: TrainedModels, tmp_path: Path) -> None:
+    path = saved(trained, tmp_path) / "seen.npz"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x01  # inside the first member's array data
+    path.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match=r"seen\.npz.*CRC"):
+        load_models(tmp_path / "m")
+
+
+@pytest.mark.parametrize("file", ["popularity.npz", "seen.npz", "catalog.json", "meta.json"])
+def test_a_deleted_file_is_an_artifact_error(
+    trained: TrainedModels, tmp_path: Path, file: str
+) -> None:
+    (saved(trained, tmp_path) / file).unlink()
+    with pytest.raises(ArtifactError):
+        load_models(tmp_path / "m")
+
+
+def test_header_shape_is_checked_before_the_data_is_read(
+    trained: TrainedModels, tmp_path: Path
+) -> None:
+    """A header claiming a huge array is refused from meta.json's spec, not allocated."""
+    directory = saved(trained, tmp_path)
+    meta = json.loads((directory / "meta.json").read_text())
+    spec = meta["models"]["popularity"]["arrays"]["item_score"]
+    spec["shape"] = [10**12]  # meta and file disagree: the file is not read at all
+    (directory / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match="item_score"):
+        load_models(directory)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\xff\xfe\x00garbage",
+        b"[]",
+        b"null",
+        b'{"format_version": 1}',
+        b'{"format_version": 1, "users": 5, "items": [], "genres": [], "models": {},'
+        b' "dataset_fingerprint": "x"}',
+        b'{"format_version": 1, "users": [], "items": [], "genres": [],'
+        b' "models": {"popularity": "nope"}, "dataset_fingerprint": "x"}',
+        b'{"format_version": 1, "users": [], "items": [], "genres": [],'
+        b' "models": {"popularity": {"registry_name": 3}}, "dataset_fingerprint": "x"}',
+    ],
+)
+def test_garbage_meta_json_is_an_artifact_error(
+    trained: TrainedModels, tmp_path: Path, garbage: bytes
+) -> None:
+    (saved(trained, tmp_path) / "meta.json").write_bytes(garbage)
+    with pytest.raises(ArtifactError, match=r"meta\.json"):
+        load_models(tmp_path / "m")
+
+
+def test_garbage_catalog_is_an_artifact_error(trained: TrainedModels, tmp_path: Path) -> None:
+    (saved(trained, tmp_path) / "catalog.json").write_text('{"movie_id": "x"}')
+    with pytest.raises(ArtifactError, match=r"catalog\.json"):
+        load_models(tmp_path / "m")
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def _wrong_dtype(path: Path) -> None:
+    state = dict(np.load(path))
+    key = sorted(state)[0]
+    state[key] = state[key].astype(np.float16 if state[key].dtype.kind == "f" else np.int8)
+    np.savez(path, **state)
+
+
+CORRUPTIONS = {
+    "truncated model": ("mf-sgd.npz", _truncate),
+    "flipped byte": ("item-knn.npz", _flip),
+    "truncated seen": ("seen.npz", _truncate),
+    "wrong dtype": ("popularity.npz", _wrong_dtype),
+    "deleted model": ("content.npz", Path.unlink),
+    "garbage meta": ("meta.json", lambda p: p.write_bytes(b"\x00{garbage")),
+    "garbage catalog": ("catalog.json", lambda p: p.write_text("[[1, 2]]")),
+}
+
+
+def test_a_damaged_cache_is_rebuilt_with_one_log_line(
+    tiny_csv_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "models"
+    first = ensure_trained(tiny_csv_dir, root)
+    (directory,) = root.iterdir()
+    for what, (file, damage) in CORRUPTIONS.items():
+        damage(directory / file)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="moviebot.training"):
+            rebuilt = ensure_trained(tiny_csv_dir, root)
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, what
+        assert file in warnings[0].getMessage() and "\n" not in warnings[0].getMessage()
+        assert set(rebuilt.models) == set(first.models), what
+        reloaded = load_models(directory)  # the cache on disk is whole again
+        assert (reloaded.seen != first.seen).nnz == 0, what
+
+
+def _disk_full(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_mid_save_keeps_the_old_directory(
+    trained: TrainedModels, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_models(tmp_path / "m", trained)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()}
+    monkeypatch.setattr(np, "savez", _disk_full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        save_models(tmp_path / "m", trained)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no staging folder left
+
+
+def test_a_full_disk_while_caching_still_serves(
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(np, "savez", _disk_full)
+    with caplog.at_level(logging.WARNING, logger="moviebot.training"):
+        served = ensure_trained(tiny_csv_dir, tmp_path / "models")
+    assert {"popularity", "mf-sgd"} <= set(served.models)
+    assert np.isfinite(served["popularity"].score(np.array([0]))).all()
+    (warning,) = caplog.records
+    assert "serving them uncached" in warning.getMessage()
+    assert list((tmp_path / "models").iterdir()) == []  # nothing half-written

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.server
 import io
+import os
+import shutil
 import socket
 import threading
 import zipfile
@@ -252,3 +255,34 @@ def test_ml1m_is_converted_to_the_csv_layout(server: Server, tmp_path: Path) -> 
     assert movies_by_id.loc[661, "title"] == 'James and the Giant Peach, "The" (1996)'
     assert movies_by_id.loc[661, "genres"] == ("Animation", "Children's", "Musical")
     assert movies_by_id.loc[3, "year"] == 1995
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "/proc"])
+def test_unwritable_cache_is_refused_before_any_request(
+    server: Server, tmp_path: Path, where: str
+) -> None:
+    server.routes["/datasets/ml-100k.zip"] = Route(ml100k_zip())
+    (tmp_path / "file").write_text("x")
+    cache = {
+        "a file": tmp_path / "file",
+        "under a file": tmp_path / "file" / "cache",
+        "/proc": Path("/proc/moviebot-test"),
+    }[where]
+    with pytest.raises(DownloadError, match="download folder") as caught:
+        fetch(server, "ml-100k", cache)
+    assert "\n" not in str(caught.value)
+    assert server.requests == []
+
+
+def test_disk_full_while_extracting_leaves_nothing(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.routes["/datasets/ml-100k.zip"] = Route(ml100k_zip())
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(shutil, "copyfileobj", full)
+    with pytest.raises(DownloadError, match="No space left on device"):
+        fetch(server, "ml-100k", tmp_path)
+    assert list(tmp_path.iterdir()) == []

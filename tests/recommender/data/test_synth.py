@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from recommender.data import load_dataset
-from recommender.data.synth import format_rows, synthesize, write_synthetic
+from recommender.data.synth import MAX_RATINGS, format_rows, synthesize, write_synthetic
 from recommender.errors import ConfigError
+from recommender.fileio import OutputError
 
 
 def test_sizes_uniqueness_and_ranges(rng: np.random.Generator) -> None:
@@ -79,3 +80,15 @@ def test_write_synthetic_round_trips_through_the_loader(tmp_path: Path) -> None:
     assert dataset.movies["year"].notna().all()
     # timestamps increase along each user's history and stay in 1996-2019
     assert dataset.ratings["timestamp"].between(820_454_400, 1_574_294_400).all()
+
+
+def test_refuses_counts_above_the_bound_before_any_work(rng: np.random.Generator) -> None:
+    with pytest.raises(ConfigError, match="1 to 100,000,000, got 100,000,001"):
+        synthesize(MAX_RATINGS + 1, rng=rng)
+
+
+def test_write_synthetic_onto_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(OutputError, match="must be a folder"):
+        write_synthetic(tmp_path / "taken", 1_000)
+    assert (tmp_path / "taken").read_text() == "x"
