@@ -39,17 +39,26 @@ def ensure_data(settings: Settings) -> Path:
 
 
 def build_conversation(settings: Settings) -> tuple[Conversation, SqliteProfileStore]:
-    """Everything a front-end needs; the caller closes the store."""
-    data_dir = ensure_data(settings)
+    """Everything a front-end needs; the caller closes the store.
 
-    def announce(_: object) -> None:
-        stderr.print("first run: training models for this data (cached for next time)")
-
-    with fit_progress() as progress:
-        trained = ensure_trained(
-            data_dir, settings.models_dir(), progress=progress, on_train=announce
-        )
-    toolbox = Toolbox.from_trained(trained)
-    parser = make_parser(settings.parser, toolbox.titles, toolbox.genres, env=settings.openai_env())
+    The profile database opens first: an unusable ``--db`` is one line before any download
+    or training, not after it."""
     store = SqliteProfileStore(settings.db_path())
+    try:
+        data_dir = ensure_data(settings)
+
+        def announce(_: object) -> None:
+            stderr.print("first run: training models for this data (cached for next time)")
+
+        with fit_progress() as progress:
+            trained = ensure_trained(
+                data_dir, settings.models_dir(), progress=progress, on_train=announce
+            )
+        toolbox = Toolbox.from_trained(trained)
+        parser = make_parser(
+            settings.parser, toolbox.titles, toolbox.genres, env=settings.openai_env()
+        )
+    except BaseException:
+        store.close()
+        raise
     return Conversation(toolbox, parser, store), store

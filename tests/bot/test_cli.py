@@ -369,3 +369,25 @@ def test_parse_reads_titles_from_the_data_when_the_cache_is_damaged(
     (model_dir / "popularity.npz").write_bytes(data[: len(data) // 2])
     status, out, _ = run(capsys, "parse", "more like movie 3 (1983)", "--parser", "regex", *args)
     assert status == 0 and json.loads(out)["resolved_title"] == "Movie 3 (1983)"
+
+
+def test_an_unusable_db_is_one_line_before_any_training(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """The profile database opens first, so a bad --db costs no download and no training."""
+    import bot.app
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained before the database was checked")
+
+    monkeypatch.setattr(bot.app, "ensure_trained", no_training)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    argv = ["chat", "--data-dir", str(tiny_csv_dir), "--model-dir", str(tmp_path / "models")]
+    status = main([*argv, "--db", str(blocker / "db.sqlite3")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
