@@ -32,7 +32,7 @@ CATALOG: list[tuple[str, tuple[str, ...]]] = [
     ("Aladdin (1992)", ("Animation", "Children's", "Comedy", "Musical")),
     ("Fargo (1996)", ("Crime", "Drama", "Thriller")),
     ("Heat (1995)", ("Action", "Crime", "Thriller")),
-    ("Godfather, The (1972)", ("Crime", "Drama")),
+    ("Godfather: Part I, The (1972)", ("Crime", "Drama")),
     ("Godfather: Part II, The (1974)", ("Crime", "Drama")),
     ("Alien (1979)", ("Horror", "Sci-Fi")),
     ("Scream (1996)", ("Horror", "Thriller")),
@@ -171,7 +171,9 @@ def test_a_scripted_session(
     assert "Toy Story (1995)" not in companions
 
     assert rated == "Noted: Fargo (1996) — 5/5."
-    assert "1. Godfather, The (1972)" in which and "2. Godfather: Part II, The (1974)" in which
+    assert (
+        "1. Godfather: Part I, The (1972)" in which and "2. Godfather: Part II, The (1974)" in which
+    )
     assert picked.startswith("Movies like Godfather: Part II, The (1974):")
     assert stars == "How many stars (1-5) would you give Heat (1995)?"
     assert starred == "Noted: Heat (1995) — 4/5."
