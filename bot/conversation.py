@@ -47,7 +47,7 @@ _BUTTON = re.compile(
 
 WELCOME = "Hi! I'm MovieBot. Ask me for films in plain words."
 EXPIRED = "That button has expired. Ask me again?"
-_CHOICE_NUMBER = re.compile(r"-?[0-9]{1,6}")  # a typed answer to "which one?"
+_TYPED_NUMBER = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,2})?")  # "2" (which one?), "4.5" (stars)
 _RATE_ARGS = re.compile(r"(.+?)\s+([0-9]{1,2}(?:\.[0-9]{1,2})?)")
 _DATASET_USER = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() accepts "²", int() not
 
@@ -115,10 +115,10 @@ class Conversation:
             return replace(self._command(user_key, clean_text(stripped)), parser="command")
         if stripped.lower() in ("more", "more please", "next", "show more"):
             return replace(self._more(user_key), parser="command")
-        if _CHOICE_NUMBER.fullmatch(stripped):
-            choice = self._typed_choice(user_key, int(stripped))
-            if choice is not None:
-                return replace(choice, parser="command")
+        if _TYPED_NUMBER.fullmatch(stripped):
+            answer = self._typed_answer(user_key, float(stripped))
+            if answer is not None:
+                return replace(answer, parser="command")
         query, source = self._parse(stripped)
         log.info("user=%s parser=%s intent=%s", _short(user_key), source, query.intent)
         return replace(self._ask(user_key, query), parser=source)
@@ -152,6 +152,7 @@ class Conversation:
             return self._pick(user_key, movie_id)
         rating = int(stars)
         self.store.rate(user_key, movie_id, float(rating))
+        self._update_session(user_key, stars_for=None)  # the star question is answered
         return ChatReply(message=f"Noted: {self._title(movie_id)} — {rating}/5.")
 
     # ------------------------------------------------------------------ answering
@@ -185,7 +186,7 @@ class Conversation:
         if reply.route == "did_you_mean":
             ids = list(reply.candidate_ids)
             pending = {"query": reply.query.model_dump(mode="json"), "choices": ids}
-            self._update_session(user_key, pending=pending)
+            self._update_session(user_key, pending=pending, stars_for=None)
             choices = tuple(
                 (Button(f"{title}", f"v1:pick:{m}"),)
                 for title, m in zip(reply.candidates, ids, strict=True)
@@ -193,6 +194,7 @@ class Conversation:
             return ChatReply(reply=reply, buttons=choices)
         if reply.route == "rate" and reply.rating is None and reply.title:
             movie_id = self._movie_id(reply.title)
+            self._update_session(user_key, pending=None, stars_for=movie_id)
             row = tuple(Button(f"{n}★", f"v1:rate:{movie_id}:{n}") for n in range(1, 6))
             return ChatReply(reply=reply, buttons=(row,))
         if not reply.results:
@@ -201,7 +203,7 @@ class Conversation:
             return ChatReply(reply=reply)
         ids = [r.movie_id for r in reply.results]
         self.store.mark_shown(user_key, ids)
-        self._update_session(user_key, last=reply.query.model_dump(mode="json"))
+        self._update_session(user_key, last=reply.query.model_dump(mode="json"), stars_for=None)
         rows: list[tuple[Button, ...]] = [
             (Button(f"👍 {n}", f"v1:up:{m}"), Button(f"👎 {n}", f"v1:dn:{m}"))
             for n, m in enumerate(ids, start=1)
@@ -228,15 +230,25 @@ class Conversation:
         query = Query.model_validate({**pending["query"], "title": self._title(movie_id)})
         return self._ask(user_key, query)
 
-    def _typed_choice(self, user_key: str, number: int) -> ChatReply | None:
-        """A typed number while a did-you-mean is open: that choice, or "pick 1-N" with the
-        question asked again (never dropped).  None when no question is open."""
-        pending = (self.store.load_session(user_key) or {}).get("pending")
+    def _typed_answer(self, user_key: str, number: float) -> ChatReply | None:
+        """A typed number while a question is open — "which one?" or "how many stars?": the
+        answer, or, out of range, the range and the same question again (never dropped,
+        never stored).  None when no question is open: the number is ordinary text."""
+        session = self.store.load_session(user_key) or {}
+        pending, stars_for = session.get("pending"), session.get("stars_for")
+        if isinstance(stars_for, int):
+            if _is_half_star(number):
+                self._update_session(user_key, stars_for=None)
+                self.store.rate(user_key, stars_for, number)
+                return ChatReply(message=f"Noted: {self._title(stars_for)} — {number:g}/5.")
+            title = self._title(stars_for)
+            ask = Reply(route="rate", query=_rate_query(title), title=title)
+            return replace(self._present(user_key, ask), message="Please give 0.5-5 stars.")
         if not isinstance(pending, dict) or not pending.get("choices"):
             return None
         choices = [int(m) for m in pending["choices"]]
-        if 1 <= number <= len(choices):
-            return self._pick(user_key, choices[number - 1])
+        if number.is_integer() and 1 <= number <= len(choices):
+            return self._pick(user_key, choices[int(number) - 1])
         question = Reply(
             route="did_you_mean",
             query=Query.model_validate(pending["query"]),
@@ -358,6 +370,10 @@ def _thats_all(query: Query) -> str:
 
 def _is_half_star(stars: float) -> bool:
     return 0.5 <= stars <= 5 and (stars * 2).is_integer()
+
+
+def _rate_query(title: str) -> Query:
+    return Query(intent="rate", genre=None, title=title)
 
 
 def _help_query() -> Query:

@@ -393,6 +393,38 @@ def test_did_you_mean_keeps_more_working(chat: Conversation) -> None:
     assert len(ids(more)) == 3 and not set(ids(first)) & set(ids(more))
 
 
+def test_typed_stars_answer_the_star_question(
+    chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    fargo = movie_id(toolbox, "Fargo (1996)")
+    for typed in ("rate fargo -3", "rate fargo 6", "rate fargo 11/10"):
+        ask = chat.handle_text("u", typed)  # out of range: asked again, nothing stored
+        assert ask.reply is not None and ask.reply.route == "rate" and ask.reply.rating is None
+        assert store.get("u").ratings == {}
+    again = chat.handle_text("u", "0")
+    assert again.message == "Please give 0.5-5 stars." and again.buttons == ask.buttons
+    assert store.get("u").ratings == {}
+    noted = chat.handle_text("u", "4.5")
+    assert noted.message == "Noted: Fargo (1996) — 4.5/5."
+    assert store.get("u").ratings == {fargo: 4.5}
+    # The question is answered: a later bare number is ordinary text again.
+    assert chat.handle_text("u", "3").reply is not None
+    assert store.get("u").ratings == {fargo: 4.5}
+
+
+def test_half_stars_are_stored_as_typed(
+    chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    fargo = movie_id(toolbox, "Fargo (1996)")
+    for typed, stars in [("rate fargo 4.5", 4.5), ("rate fargo 4.5/5", 4.5),
+                         ("rate fargo 2.5", 2.5), ("rate fargo 2.5/5", 2.5),
+                         ("/rate fargo 3.5", 3.5)]:  # fmt: skip
+        reply = chat.handle_text("u", typed)
+        assert store.get("u").ratings == {fargo: stars}, typed
+        assert render_chat_plain(reply).endswith(f"Fargo (1996) — {stars:g}/5."), typed
+    assert "Usage" in (chat.handle_text("u", "/rate fargo 4.2").message or "")
+
+
 def test_a_film_listed_twice_is_one_film(
     chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
 ) -> None:
