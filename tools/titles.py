@@ -3,14 +3,24 @@
 People type titles loosely ("the godfather", "golden eye", "la femme nikita", "part 2"), so the
 catalog is indexed once under normalized keys (lowercase, accents folded, punctuation dropped,
 "&" = "and", number words and Roman numerals as digits, leading articles moved to the front or
-dropped, alternate titles in parentheses as names of their own).  ``resolve`` then tries, in
-order: the exact catalog string, a normalized key (optionally with the year), a unique partial
-title ("the last crusade"), and finally rapidfuzz for typos.  Anything that fits several movies
-comes back ``ambiguous`` with ranked candidates so the chat can ask "did you mean ...?".
+dropped, alternate titles in parentheses as names of their own).  The name as the bot displays it
+("godfather, the") is a key too, so a label copied back from a list resolves.  ``resolve``
+then tries, in order: the exact catalog string, a normalized key (optionally with the year), a
+unique partial title of two or more words ("the last crusade"), and finally rapidfuzz for
+typos.  A key that is exactly one film's name wins over a question ("alien" is Alien (1979),
+not "Alien or Aliens?").  Anything that fits several movies — and any weak match: one word of
+a longer title, a typo below ``FUZZY_CONFIDENT`` — comes back ``ambiguous`` with ranked
+candidates so the chat asks "did you mean ...?" instead of acting.
+
+Rows the catalog lists twice under one label are one film (``canonical``, see
+``_canonical_copies``): the resolver only ever returns the most-rated copy.
 
 ``find_mentions`` finds titles inside free text without quotes, guarding against everyday words
 that happen to be titles ("love", "home", "friends", "heat"): those need quotes, title-case
 capitals or a title cue next to them ("movies like heat", "heat was great").
+What follows a name as the catalog displays it belongs to the mention: "(alternate name)" and
+"(year)".  A typed "(year)" that is not the film's drops the span ("Sliding Doors (1998)" is not
+"Doors, The (1991)"), and a score ("4/5") is never part of a title.
 """
 
 from __future__ import annotations
