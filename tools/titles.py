@@ -148,7 +148,7 @@ _YEAR = re.compile(r"\((\d{4})\)")
 #: A score typed with a title ("4/5", "8.5 / 10"); "8 1/2" and "Face/Off" are not scores.
 _SCORE = re.compile(r"(?<![\w/.])\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10)(?![\w/])")
 #: After a name: "(alternate name)" or "(1975)" ("That Thing You Do! (1996)"), or a bare year.
-_PAREN_AFTER = re.compile(r"[!?.]?\s*\(([^()]{1,100})\)")
+_PAREN_AFTER = re.compile(r"[!?.\]]?\s*\(([^()]{1,100})\)")
 _YEAR_ONLY = re.compile(r"\d{4}")
 _BARE_YEAR_AFTER = re.compile(r"\s+((?:18|19|20)\d\d)(?![\w/])")
 _TRAILING_YEAR = re.compile(r"\s*\(?\b((?:18|19|20)\d\d)\)?\s*$")
@@ -454,6 +454,16 @@ class TitleIndex:
             if found is not None:
                 return Resolution(text, found.status, self._candidates(found.titles, found.score))
         name_part, year = self._split_year(query)
+        resolution = self._resolve_names(text, name_part, year)
+        if resolution.status == "not_found" and year:
+            # The number was part of the name: "... in the Year 2000 (...)", "(2006–2007)".
+            resolution = self._resolve_names(text, query, "", fuzzy=False)
+        return resolution
+
+    def _resolve_names(
+        self, text: str, name_part: str, year: str, *, fuzzy: bool = True
+    ) -> Resolution:
+        """``resolve`` after the exact string: the typed name(s), optionally in ``year``."""
         # A catalog-style string ("lion king, the", "nikita (la femme nikita)") is read the
         # way catalog titles are: article moved to the front, each name tried on its own.
         keys = [normalize(name_part)]
@@ -474,7 +484,7 @@ class TitleIndex:
             found = self._lookup(key, year, fuzzy=False)
             if found is not None and found.status != "ambiguous":
                 return Resolution(text, found.status, self._candidates(found.titles, found.score))
-        found = self._lookup(keys[0], year)
+        found = self._lookup(keys[0], year, fuzzy=fuzzy)
         if found is not None:
             return Resolution(text, found.status, self._candidates(found.titles, found.score))
         return Resolution(text, "not_found")
@@ -559,7 +569,7 @@ class TitleIndex:
         """Titles named in ``message``: quoted ones first, then unquoted spans, longest first."""
         mentions: list[Mention] = []
         taken: list[tuple[int, int]] = []
-        for match in _QUOTED.finditer(message):
+        for match in self._quotes(message):
             group = next(i for i in (1, 2, 3) if match.group(i) is not None)
             start, end = match.start(group), match.end(group)
             resolution = self.resolve(match.group(group))
@@ -623,6 +633,27 @@ class TitleIndex:
         if bare and bare.group(1) == self.years[title]:
             return bare.end(), True
         return end, False
+
+    def _quotes(self, message: str) -> list[re.Match[str]]:
+        """Quoted spans that are the title, not quotes inside a longer one ("Waiting for
+        'Superman'", "Empire of Dreams: The Story of the 'Star Wars' Trilogy")."""
+        quotes = list(_QUOTED.finditer(message))
+        if not quotes:
+            return quotes
+        tokens = tokenize(message)
+        whole = [
+            (tokens[w.start][1], tokens[w.end - 1][2])
+            for w in self._windows(tokens)
+            if w.status == "normalized"
+        ]
+        return [
+            q
+            for q in quotes
+            if not any(
+                a <= q.start() and q.end() <= b + 1 and b - a > q.end() - q.start()
+                for a, b in whole
+            )
+        ]
 
     def _windows(self, tokens: list[tuple[str, int, int]]) -> list[_Window]:
         """Every token window that names a title, best (longest, most certain) first."""

@@ -119,10 +119,11 @@ def test_every_ml100k_title_typed_in_a_rating_reaches_its_film(ml100k_dir: Path)
 
 
 def test_ml_latest_small_titles_typed_in_a_rating_reach_their_film(ml_small_dir: Path) -> None:
-    # A seeded sample of 2,000 of 9,742 labels keeps CI fast (all of them: ~40 s); the full
-    # run is in the resolver test.  Labels with quotes or brackets inside ("Waiting for
-    # 'Superman'", "[REC]") are left out: a quoted word is read as the title, as people mean.
+    # A seeded sample of 2,000 of 9,742 labels keeps CI fast (all of them take ~40 s and
+    # pass too, see BENCHMARKS.md); every title with quotes or brackets inside ("Waiting for
+    # 'Superman'", "[REC]", 560 of them) is included.
     parser, titles = _parser(ml_small_dir)
-    plain = [i for i, t in enumerate(titles) if not re.search(r"[\"'\[\]]", t)]
-    sample = random.Random(20261201).sample(plain, 2000)
+    odd = [i for i, t in enumerate(titles) if re.search(r"[\"'\[\]]", t)]
+    plain = sorted(set(range(len(titles))) - set(odd))
+    sample = sorted(odd + random.Random(20261201).sample(plain, 2000))
     assert misparsed(parser, titles, sample) == []
