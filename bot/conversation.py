@@ -47,6 +47,8 @@ _BUTTON = re.compile(
 
 WELCOME = "Hi! I'm MovieBot. Ask me for films in plain words."
 EXPIRED = "That button has expired. Ask me again?"
+_TYPED_NUMBER = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,2})?")  # "2" (which one?), "4.5" (stars)
+_RATE_ARGS = re.compile(r"(.+?)\s+([0-9]{1,2}(?:\.[0-9]{1,2})?)")
 _DATASET_USER = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() accepts "²", int() not
 
 
@@ -87,6 +89,8 @@ class ChatReply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     #: Which parser understood the message ("regex", "llm", "regex-fallback", "command"...).
     parser: str | None = None
+    #: A full page of results: "more" may find further films (the last page says nothing).
+    has_more: bool = False
 
 
 class Conversation:
@@ -94,7 +98,6 @@ class Conversation:
         self.toolbox = toolbox
         self.parser = parser
         self.store = store
-        self._ids_by_title: dict[str, list[int]] | None = None  # built on first did-you-mean
 
     # ------------------------------------------------------------------ entry points
 
@@ -112,12 +115,13 @@ class Conversation:
             return replace(self._command(user_key, clean_text(stripped)), parser="command")
         if stripped.lower() in ("more", "more please", "next", "show more"):
             return replace(self._more(user_key), parser="command")
+        if _TYPED_NUMBER.fullmatch(stripped):
+            answer = self._typed_answer(user_key, float(stripped))
+            if answer is not None:
+                return replace(answer, parser="command")
         query, source = self._parse(stripped)
         log.info("user=%s parser=%s intent=%s", _short(user_key), source, query.intent)
-        reply = self._ask(user_key, query)
-        return ChatReply(
-            reply=reply.reply, message=reply.message, buttons=reply.buttons, parser=source
-        )
+        return replace(self._ask(user_key, query), parser=source)
 
     def handle_button(self, user_key: str, data: str) -> ChatReply:
         try:
@@ -137,6 +141,8 @@ class Conversation:
         movie_id = int(vote_id or pick_id or rate_id)
         if self.toolbox.recommender.item_index(movie_id) < 0:  # forged, or from another catalog
             return ChatReply(message=EXPIRED)
+        if not pick:  # a film listed twice is one film: stored under the copy standing for it
+            movie_id = self.toolbox.canonical_id(movie_id)
         if vote:
             liked = vote == "up"
             self.store.feedback(user_key, movie_id, liked)
@@ -146,6 +152,7 @@ class Conversation:
             return self._pick(user_key, movie_id)
         rating = int(stars)
         self.store.rate(user_key, movie_id, float(rating))
+        self._update_session(user_key, stars_for=None)  # the star question is answered
         return ChatReply(message=f"Noted: {self._title(movie_id)} — {rating}/5.")
 
     # ------------------------------------------------------------------ answering
@@ -173,13 +180,13 @@ class Conversation:
         about_a_title = query.intent == "similar_to" and query.title is not None
         shown = self.store.shown(user_key) if more or not about_a_title else set()
         reply = dispatch(query, self._profile(user_key), self.toolbox, self.store, exclude=shown)
-        return self._present(user_key, reply)
+        return self._present(user_key, reply, more=more)
 
-    def _present(self, user_key: str, reply: Reply) -> ChatReply:
+    def _present(self, user_key: str, reply: Reply, *, more: bool = False) -> ChatReply:
         if reply.route == "did_you_mean":
-            ids = self._candidate_ids(reply.candidates)
+            ids = list(reply.candidate_ids)
             pending = {"query": reply.query.model_dump(mode="json"), "choices": ids}
-            self._update_session(user_key, pending=pending)
+            self._update_session(user_key, pending=pending, stars_for=None)
             choices = tuple(
                 (Button(f"{title}", f"v1:pick:{m}"),)
                 for title, m in zip(reply.candidates, ids, strict=True)
@@ -187,19 +194,25 @@ class Conversation:
             return ChatReply(reply=reply, buttons=choices)
         if reply.route == "rate" and reply.rating is None and reply.title:
             movie_id = self._movie_id(reply.title)
+            self._update_session(user_key, pending=None, stars_for=movie_id)
             row = tuple(Button(f"{n}★", f"v1:rate:{movie_id}:{n}") for n in range(1, 6))
             return ChatReply(reply=reply, buttons=(row,))
         if not reply.results:
+            if more:
+                return ChatReply(message=_thats_all(reply.query))
             return ChatReply(reply=reply)
         ids = [r.movie_id for r in reply.results]
         self.store.mark_shown(user_key, ids)
-        self._update_session(user_key, last=reply.query.model_dump(mode="json"))
+        self._update_session(user_key, last=reply.query.model_dump(mode="json"), stars_for=None)
         rows: list[tuple[Button, ...]] = [
             (Button(f"👍 {n}", f"v1:up:{m}"), Button(f"👎 {n}", f"v1:dn:{m}"))
             for n, m in enumerate(ids, start=1)
         ]
-        rows.append((Button("More", "v1:more"),))
-        return ChatReply(reply=reply, buttons=tuple(rows))
+        # A short page is the last one: no "More" to press, nothing left to promise.
+        has_more = len(reply.results) >= reply.query.k
+        if has_more:
+            rows.append((Button("More", "v1:more"),))
+        return ChatReply(reply=reply, buttons=tuple(rows), has_more=has_more)
 
     def _more(self, user_key: str) -> ChatReply:
         session = self.store.load_session(user_key) or {}
@@ -216,6 +229,34 @@ class Conversation:
         self._update_session(user_key, pending=None)
         query = Query.model_validate({**pending["query"], "title": self._title(movie_id)})
         return self._ask(user_key, query)
+
+    def _typed_answer(self, user_key: str, number: float) -> ChatReply | None:
+        """A typed number while a question is open — "which one?" or "how many stars?": the
+        answer, or, out of range, the range and the same question again (never dropped,
+        never stored).  None when no question is open: the number is ordinary text."""
+        session = self.store.load_session(user_key) or {}
+        pending, stars_for = session.get("pending"), session.get("stars_for")
+        if isinstance(stars_for, int):
+            if _is_half_star(number):
+                self._update_session(user_key, stars_for=None)
+                self.store.rate(user_key, stars_for, number)
+                return ChatReply(message=f"Noted: {self._title(stars_for)} — {number:g}/5.")
+            title = self._title(stars_for)
+            ask = Reply(route="rate", query=_rate_query(title), title=title)
+            return replace(self._present(user_key, ask), message="Please give 0.5-5 stars.")
+        if not isinstance(pending, dict) or not pending.get("choices"):
+            return None
+        choices = [int(m) for m in pending["choices"]]
+        if number.is_integer() and 1 <= number <= len(choices):
+            return self._pick(user_key, choices[int(number) - 1])
+        question = Reply(
+            route="did_you_mean",
+            query=Query.model_validate(pending["query"]),
+            candidates=tuple(self._title(m) for m in choices),
+            candidate_ids=tuple(choices),
+        )
+        again = self._present(user_key, question)
+        return replace(again, message=f"Please pick 1-{len(choices)}.")
 
     def _update_session(self, user_key: str, **changes: Any) -> None:
         """Change some session keys, keeping the others (a did-you-mean keeps "more" working);
@@ -249,13 +290,12 @@ class Conversation:
                 return ChatReply(message="Usage: /similar <title>, e.g. /similar the godfather")
             return self._ask(user_key, Query(intent="similar_to", genre=None, title=rest))
         if name == "rate":
-            # "/rate fargo 5" stores five stars; "/rate fargo" asks for them with star buttons.
-            title, _, stars = rest.rpartition(" ")
-            if not title or not stars.isdecimal():
-                title, stars = rest, ""
-            if not title or stars not in {"", "1", "2", "3", "4", "5"}:
-                return ChatReply(message="Usage: /rate <title> <1-5>, e.g. /rate fargo 5")
-            rating = int(stars) if stars else None
+            # "/rate fargo 4.5" stores 4.5 stars; "/rate fargo" asks for them with star buttons.
+            typed = _RATE_ARGS.fullmatch(rest)
+            title, stars = (typed.group(1), typed.group(2)) if typed else (rest, "")
+            rating = float(stars) if stars else None
+            if not title or (rating is not None and not _is_half_star(rating)):
+                return ChatReply(message="Usage: /rate <title> <0.5-5>, e.g. /rate fargo 4.5")
             return self._ask(user_key, Query(intent="rate", genre=None, title=title, rating=rating))
         if name == "profile":
             return ChatReply(message=self._profile_text(user_key), parser="command")
@@ -315,24 +355,25 @@ class Conversation:
     def _movie_id(self, title: str) -> int:
         return self.toolbox.movie_id(title)
 
-    def _candidate_ids(self, candidates: tuple[str, ...]) -> list[int]:
-        """Movie ids of did-you-mean candidates.  Catalogs repeat some titles (ML-100K lists
-        "Chasing Amy (1997)" twice), so the n-th repeat of a title gets the n-th such id
-        rather than every button naming the same movie."""
-        if self._ids_by_title is None:
-            by_title: dict[str, list[int]] = {}
-            ids = self.toolbox.recommender.trained.items.ids
-            for index, title in enumerate(self.toolbox.recommender.titles):
-                by_title.setdefault(title, []).append(int(ids[index]))
-            self._ids_by_title = by_title
-        used: dict[str, int] = {}
-        chosen = []
-        for title in candidates:
-            same = self._ids_by_title.get(title) or [self._movie_id(title)]
-            nth = used.get(title, 0)
-            used[title] = nth + 1
-            chosen.append(same[min(nth, len(same) - 1)])
-        return chosen
+
+def _thats_all(query: Query) -> str:
+    """The answer to "more" after the last page: what was asked for, and what to try next."""
+    films = f"{query.genre} films" if query.genre else "films"
+    if query.intent == "similar_to" and query.title:
+        asked = f"films like {query.title}"
+    elif query.intent == "popular":
+        asked = f"popular {films}"
+    else:
+        asked = f"{films} picked for you"
+    return f"That's all for {asked}. Try another genre, or ask for films like one you enjoyed."
+
+
+def _is_half_star(stars: float) -> bool:
+    return 0.5 <= stars <= 5 and (stars * 2).is_integer()
+
+
+def _rate_query(title: str) -> Query:
+    return Query(intent="rate", genre=None, title=title)
 
 
 def _help_query() -> Query:

@@ -48,7 +48,7 @@ def render_text(reply: Reply) -> str:
     if reply.route == "rate":
         if reply.rating is None:
             return f"How many stars (1-5) would you give {reply.title}?"
-        return f"Noted: {reply.title} — {reply.rating}/5."
+        return f"Noted: {reply.title} — {reply.rating:g}/5."
     if not reply.results:
         return "Nothing matches that, sorry."
     heading = {
@@ -80,7 +80,7 @@ def render_chat_plain(chat: ChatReply) -> str:
     else:
         answer = render_text(reply) if reply is not None else None
     parts = [p for p in (chat.message, answer) if p]
-    if reply is not None and reply.results:
+    if reply is not None and reply.results and chat.has_more:
         parts.append("(say 'more' for more)")
     return "\n".join(parts)
 

@@ -47,6 +47,7 @@ def dispatch(
                 route="did_you_mean",
                 query=query,
                 candidates=tuple(c.title for c in resolution.candidates[:5]),
+                candidate_ids=tuple(toolbox.id_of(c.index) for c in resolution.candidates[:5]),
             )
         if not resolution.confident:
             return Reply(route="not_found", query=query)

@@ -44,9 +44,11 @@ class Reply(BaseModel):
     results: tuple[MovieResult, ...] = ()
     #: The catalog title the message was about (similar / rate), once resolved.
     title: str | None = None
-    #: Catalog titles to offer when the typed title was ambiguous.
+    #: Catalog titles to offer when the typed title was ambiguous (never the same twice).
     candidates: tuple[str, ...] = ()
-    #: Stars stored by a rate request.
-    rating: int | None = None
+    #: The movie ids of ``candidates``, in the same order.
+    candidate_ids: tuple[int, ...] = ()
+    #: Stars stored by a rate request (half stars allowed, 0.5-5).
+    rating: float | None = None
     #: A nudge for the person, e.g. to rate a few films so picks become personal.
     note: str | None = None

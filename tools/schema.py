@@ -12,13 +12,14 @@ catalog's names.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-__all__ = ["DEFAULT_K", "INTENTS", "MAX_K", "Intent", "Query", "query_model"]
+__all__ = ["DEFAULT_K", "INTENTS", "MAX_K", "Intent", "Query", "half_stars", "query_model"]
 
 Intent = Literal["recommend_genre", "similar_to", "popular", "rate", "help"]
 INTENTS: tuple[Intent, ...] = ("recommend_genre", "similar_to", "popular", "rate", "help")
@@ -64,15 +65,27 @@ class Query(BaseModel):
             "= 2). Default 5. Numbers in titles, years, ratings, times or head counts are not k."
         ),
     )
-    rating: int | None = Field(
+    rating: float | None = Field(
         None,
-        ge=1,
+        ge=0.5,
         le=5,
         description=(
-            "For rate only: 1-5 stars ('8/10' = 4, loved = 5, liked = 4, ok = 3, boring = 2, "
-            "hated = 1); null if no rating was given or the intent is not rate."
+            "For rate only: 0.5-5 stars in half steps ('4.5/5' = 4.5, '8/10' = 4, '7/10' = "
+            "3.5, loved = 5, liked = 4, ok = 3, boring = 2, hated = 1); null if no rating was "
+            "given, it is outside 0.5-5, or the intent is not rate."
         ),
     )
+
+    @field_validator("rating")
+    @classmethod
+    def _half_stars(cls, rating: float | None) -> float | None:
+        """Ratings are kept in half stars, the datasets' own steps (4.3 -> 4.5)."""
+        return None if rating is None else half_stars(rating)
+
+
+def half_stars(value: float) -> float:
+    """``value`` rounded to the nearest half star, halves up (2.25 -> 2.5, 4.74 -> 4.5)."""
+    return math.floor(value * 2 + 0.5) / 2
 
 
 @cache

@@ -3,14 +3,24 @@
 People type titles loosely ("the godfather", "golden eye", "la femme nikita", "part 2"), so the
 catalog is indexed once under normalized keys (lowercase, accents folded, punctuation dropped,
 "&" = "and", number words and Roman numerals as digits, leading articles moved to the front or
-dropped, alternate titles in parentheses as names of their own).  ``resolve`` then tries, in
-order: the exact catalog string, a normalized key (optionally with the year), a unique partial
-title ("the last crusade"), and finally rapidfuzz for typos.  Anything that fits several movies
-comes back ``ambiguous`` with ranked candidates so the chat can ask "did you mean ...?".
+dropped, alternate titles in parentheses as names of their own).  The name as the bot displays it
+("godfather, the") is a key too, so a label copied back from a list resolves.  ``resolve``
+then tries, in order: the exact catalog string, a normalized key (optionally with the year), a
+unique partial title of two or more words ("the last crusade"), and finally rapidfuzz for
+typos.  A key that is exactly one film's name wins over a question ("alien" is Alien (1979),
+not "Alien or Aliens?").  Anything that fits several movies — and any weak match: one word of
+a longer title, a typo below ``FUZZY_CONFIDENT`` — comes back ``ambiguous`` with ranked
+candidates so the chat asks "did you mean ...?" instead of acting.
+
+Rows the catalog lists twice under one label are one film (``canonical``, see
+``_canonical_copies``): the resolver only ever returns the most-rated copy.
 
 ``find_mentions`` finds titles inside free text without quotes, guarding against everyday words
 that happen to be titles ("love", "home", "friends", "heat"): those need quotes, title-case
 capitals or a title cue next to them ("movies like heat", "heat was great").
+What follows a name as the catalog displays it belongs to the mention: "(alternate name)" and
+"(year)".  A typed "(year)" that is not the film's drops the span ("Sliding Doors (1998)" is not
+"Doors, The (1991)"), and a score ("4/5") is never part of a title.
 """
 
 from __future__ import annotations
@@ -135,7 +145,12 @@ _SUBTITLE_ARTICLE = re.compile(r":\s+(?:the|a|an)\s+(?=\w)", re.I)
 #: Catalog rows that are not movies (ML-100K has a title "unknown").
 _PLACEHOLDERS = frozenset({"unknown", ""})
 _YEAR = re.compile(r"\((\d{4})\)")
-_YEAR_AFTER = re.compile(r"\s*\((\d{4})\)|\s+((?:18|19|20)\d\d)(?![\w/])")
+#: A score typed with a title ("4/5", "8.5 / 10"); "8 1/2" and "Face/Off" are not scores.
+_SCORE = re.compile(r"(?<![\w/.])\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10)(?![\w/])")
+#: After a name: "(alternate name)" or "(1975)" ("That Thing You Do! (1996)"), or a bare year.
+_PAREN_AFTER = re.compile(r"[!?.\]]?\s*\(([^()]{1,100})\)")
+_YEAR_ONLY = re.compile(r"\d{4}")
+_BARE_YEAR_AFTER = re.compile(r"\s+((?:18|19|20)\d\d)(?![\w/])")
 _TRAILING_YEAR = re.compile(r"\s*\(?\b((?:18|19|20)\d\d)\)?\s*$")
 _PARENS = re.compile(r"\(([^()]*)\)")
 _TRAILING_ARTICLE = re.compile(r",\s*(the|a|an|il|la|le|les|das|der|die|el|l')\s*$", re.I)
@@ -241,8 +256,6 @@ class Mention:
 class _Name:
     title: int
     key: str  # with the article in front, no year
-    article: str  # "" or the leading article of the name
-    head: str  # article-less key of the part before a subtitle colon ("star trek"), or ""
 
 
 @dataclass(slots=True)
@@ -262,6 +275,8 @@ class TitleIndex:
 
     #: Fuzzy matches below this rapidfuzz ratio (0-100) are not taken.
     FUZZY_CUTOFF = 86.0
+    #: A typo match below this ratio is only offered ("did you mean ...?"), never acted on.
+    FUZZY_CONFIDENT = 92.0
     #: Two fuzzy candidates closer than this are ambiguous.
     FUZZY_MARGIN = 3.0
     MAX_WINDOW = 12
@@ -274,29 +289,34 @@ class TitleIndex:
         if len(pop) != len(self.titles):
             raise ValueError("popularity must have one value per title")
         self.popularity = pop
-        self.years: list[str] = []
+        self.years: list[str] = [m.group(1) if (m := _YEAR.search(t)) else "" for t in self.titles]
+        self.canonical: list[int] = self._canonical_copies()
         self._raw: dict[str, list[int]] = {}
         self._names: list[_Name] = []
         self._keys: dict[str, list[int]] = {}  # key (with or without article) -> name ids
         self._compact: dict[str, list[int]] = {}  # key without spaces -> name ids
         for index, title in enumerate(self.titles):
+            if self.canonical[index] != index:
+                # A second copy of a film: typing its label reaches the canonical copy.
+                self._raw.setdefault(title, []).append(self.canonical[index])
+                continue
             if title.strip().lower() in _PLACEHOLDERS:
-                self.years.append("")
                 continue
             self._raw.setdefault(title, []).append(index)
-            match = _YEAR.search(title)
-            self.years.append(match.group(1) if match else "")
             for name, article in self._split_names(title):
                 # "Star Trek III: The Search for Spock": people drop the subtitle's article
-                # ("star trek 3 search for spock"), so that spelling is a name too.
+                # ("star trek 3 search for spock"), so that spelling is a name too.  And the
+                # name as the bot displays it ("godfather, the") is one as well: people copy
+                # titles back from a list.
                 bare_subtitle = _SUBTITLE_ARTICLE.sub(": ", name)
-                for variant in dict.fromkeys([name, bare_subtitle]):
-                    self._add_name(index, variant, article)
+                displayed = f"{name[len(article) :].strip()}, {article}" if article else name
+                for variant in dict.fromkeys([name, bare_subtitle, displayed]):
+                    self._add_name(index, variant)
                     # "Henry V", "Star Trek V: ...": a lone V/X numbers a sequel, so "henry 5"
                     # names it too (single letters are not read as numerals everywhere).
                     numbered = _LONE_ROMAN.sub(lambda m: _LONE_ROMAN_VALUE[m.group(1)], variant)
                     if numbered != variant:
-                        self._add_name(index, numbered, article)
+                        self._add_name(index, numbered)
         # Partial-title search: one string, names separated, found with str.find (C speed).
         parts: list[str] = []
         self._offsets: list[int] = []
@@ -341,13 +361,43 @@ class TitleIndex:
         # "Godfather: Part II, The": the article may also sit before a subtitle's colon.
         return names
 
-    def _add_name(self, title: int, name: str, article: str) -> None:
+    def _canonical_copies(self) -> list[int]:
+        """For every row, the row that stands for its film: itself, or the most popular row
+        with the same label.
+
+        Catalogs list a few films twice under two ids with one label (ML-100K has 18, e.g.
+        "Chasing Amy (1997)", "Fly Away Home (1996)").  To the person they are one film, so
+        they are merged, not disambiguated — a question "which Chasing Amy (1997)?" has no
+        answer.  The most-rated copy (ties: the first row) is the one the resolver returns,
+        so ratings are stored under it and lists never offer the same label twice; the other
+        copies stay in the catalog (the models and their evaluation are untouched).
+        Rows are one film when they share the year and a name (main or alternate title,
+        normalized: "chasing amy" 1997).
+        """
+        canonical = list(range(len(self.titles)))
+        owner: dict[tuple[str, str], int] = {}  # (name key, year) -> canonical row
+        for index in sorted(canonical, key=lambda i: (-self.popularity[i], i)):
+            if self.titles[index].strip().lower() in _PLACEHOLDERS:
+                continue
+            labels = [
+                (normalize(n), self.years[index]) for n, _ in self._split_names(self.titles[index])
+            ]
+            main = owner.get(labels[0]) if labels[0][0] else None
+            if main is None:
+                # An alternate name equal to another row's name in the same year is that row
+                # ("Maybe, Maybe Not (Bewegte Mann, Der) (1994)" / "Bewegte Mann, Der (1994)").
+                main = next((owner[label] for label in labels if label in owner), index)
+            canonical[index] = main
+            for label in labels:
+                owner.setdefault(label, main)
+        return canonical
+
+    def _add_name(self, title: int, name: str) -> None:
         key = normalize(name)
         if not key:
             return
         name_id = len(self._names)
-        head = _strip_article(normalize(name.split(":")[0])) if ":" in name else ""
-        self._names.append(_Name(title, key, normalize(article), head))
+        self._names.append(_Name(title, key))
         bare = _strip_article(key)
         for variant in {key, bare}:
             self._keys.setdefault(variant, []).append(name_id)
@@ -383,23 +433,6 @@ class TitleIndex:
             start = self._joined.find(needle, start + 1)
         return inner, prefix
 
-    def _is_sequel(self, name_id: int, bare: str) -> bool:
-        """Does this name continue ``bare`` like a franchise entry ("batman returns",
-        "alien 3", "star trek: generations", "batman & robin"), rather than being another
-        film that merely starts with the same words ("ghost and the darkness")?"""
-        name = self._names[name_id]
-        if name.head == bare:
-            return True
-        rest = _strip_article(name.key)[len(bare) :].split()
-        if not rest:
-            return False
-        return (
-            rest[0].isdigit()
-            or rest[0] == "part"
-            or len(rest) == 1
-            or (rest[0] == "and" and len(rest) == 2)
-        )
-
     @staticmethod
     def _split_year(text: str) -> tuple[str, str]:
         match = _TRAILING_YEAR.search(text)
@@ -415,7 +448,22 @@ class TitleIndex:
         if raw:
             ranked = self._rank(raw)
             return Resolution(text, "exact", self._candidates(ranked, 100.0))
+        whole = normalize(query)
+        if whole in self._keys:  # a name that ends in a number: "Blues Brothers 2000"
+            found = self._lookup(whole, fuzzy=False)
+            if found is not None:
+                return Resolution(text, found.status, self._candidates(found.titles, found.score))
         name_part, year = self._split_year(query)
+        resolution = self._resolve_names(text, name_part, year)
+        if resolution.status == "not_found" and year:
+            # The number was part of the name: "... in the Year 2000 (...)", "(2006–2007)".
+            resolution = self._resolve_names(text, query, "", fuzzy=False)
+        return resolution
+
+    def _resolve_names(
+        self, text: str, name_part: str, year: str, *, fuzzy: bool = True
+    ) -> Resolution:
+        """``resolve`` after the exact string: the typed name(s), optionally in ``year``."""
         # A catalog-style string ("lion king, the", "nikita (la femme nikita)") is read the
         # way catalog titles are: article moved to the front, each name tried on its own.
         keys = [normalize(name_part)]
@@ -424,11 +472,19 @@ class TitleIndex:
         keys = [key for key in dict.fromkeys(keys) if key]
         if not keys:
             return Resolution(text, "not_found")
+        alternates = [normalize(name) for name, _ in self._split_names(name_part)]
+        if len(alternates) > 1:
+            # "Godzilla (Gojira)": the film that has all these names.
+            named = [{self._names[n].title for n in self._keys.get(key, ())} for key in alternates]
+            both = self._filter_year(self._rank(set.intersection(*named)), year)
+            if both:
+                status: Status = "normalized" if len(both) == 1 else "ambiguous"
+                return Resolution(text, status, self._candidates(both, 100.0))
         for key in keys[1:]:
             found = self._lookup(key, year, fuzzy=False)
             if found is not None and found.status != "ambiguous":
                 return Resolution(text, found.status, self._candidates(found.titles, found.score))
-        found = self._lookup(keys[0], year)
+        found = self._lookup(keys[0], year, fuzzy=fuzzy)
         if found is not None:
             return Resolution(text, found.status, self._candidates(found.titles, found.score))
         return Resolution(text, "not_found")
@@ -437,30 +493,16 @@ class TitleIndex:
         return [t for t in titles if self.years[t] == year] if year else titles
 
     def _lookup(self, key: str, year: str = "", *, fuzzy: bool = True) -> _Window | None:
-        """Normalized, then partial, then fuzzy match of one normalized key."""
-        typed_article = key.partition(" ")[0] if key.partition(" ")[0] in ARTICLES else ""
+        """Normalized, then partial, then fuzzy match of one normalized key.
+
+        A name that is exactly one film's name wins over a did-you-mean: "alien" is Alien
+        (1979), not a question about Aliens and Alien 3 — the person typed a whole title.
+        """
         name_ids = self._keys.get(key) or self._keys.get(_strip_article(key)) or []
         titles = self._filter_year(self._rank(self._names[n].title for n in name_ids), year)
         if titles:
-            if len(titles) > 1:
-                return _Window(0, 0, titles, "ambiguous", 100.0)
-            bare = _strip_article(key)
-            _, prefixed = self._substring_titles(bare)
-            sequels = [
-                t
-                for t in self._rank(
-                    self._names[n].title for n in prefixed if self._is_sequel(n, bare)
-                )
-                if t != titles[0]
-            ]
-            article_typed = bool(typed_article) and any(
-                self._names[n].article == typed_article for n in name_ids
-            )
-            # "batman" also starts "Batman Returns": ask.  Typing the year or the title's own
-            # article ("the godfather") pins the exact name down.
-            if sequels and not year and not article_typed:
-                return _Window(0, 0, titles + sequels, "ambiguous", 100.0)
-            return _Window(0, 0, titles, "normalized", 100.0)
+            status: Status = "ambiguous" if len(titles) > 1 else "normalized"
+            return _Window(0, 0, titles, status, 100.0)
         compact = self._compact.get(key.replace(" ", "")) or self._compact.get(
             _strip_article(key).replace(" ", "")
         )
@@ -476,7 +518,9 @@ class TitleIndex:
             inner = self._filter_year(inner, year)
             if inner:
                 ranked = self._rank(inner, {self._names[n].title: 1.0 for n in prefixed})
-                if len(ranked) == 1:
+                # A unique run of two or more of a title's words is taken ("the last
+                # crusade"); one word ("star" of Star Wars) is only offered.
+                if len(ranked) == 1 and " " in bare:
                     return _Window(0, 0, ranked, "fuzzy", 90.0)
                 return _Window(0, 0, ranked[:10], "ambiguous", 80.0)
         return self._fuzzy(key, year) if fuzzy else None
@@ -503,8 +547,8 @@ class TitleIndex:
         ranked = self._rank(scores, scores)
         best = scores[ranked[0]]
         close = [t for t in ranked if best - scores[t] < self.FUZZY_MARGIN]
-        if len(close) > 1:
-            return _Window(0, 0, close, "ambiguous", scores)
+        if len(close) > 1 or best < self.FUZZY_CONFIDENT:
+            return _Window(0, 0, close, "ambiguous", scores)  # ask: "did you mean ...?"
         return _Window(0, 0, ranked[:1], "fuzzy", best)
 
     def _fuzzy_pool(self, compact: str) -> list[int]:
@@ -525,12 +569,14 @@ class TitleIndex:
         """Titles named in ``message``: quoted ones first, then unquoted spans, longest first."""
         mentions: list[Mention] = []
         taken: list[tuple[int, int]] = []
-        for match in _QUOTED.finditer(message):
+        for match in self._quotes(message):
             group = next(i for i in (1, 2, 3) if match.group(i) is not None)
             start, end = match.start(group), match.end(group)
             resolution = self.resolve(match.group(group))
             mentions.append(Mention(start, end, match.group(group), resolution, quoted=True))
             taken.append((match.start(), match.end()))
+        # A score is never part of a title: "rate scream 4/5" is Scream, not "Scream 4".
+        taken += [m.span() for m in _SCORE.finditer(message)]
         tokens = [tok for tok in tokenize(message) if not any(a <= tok[1] < b for a, b in taken)]
         windows = self._windows(tokens)
         used = [False] * len(tokens)
@@ -539,15 +585,21 @@ class TitleIndex:
             if any(used[window.start : window.end]):
                 continue
             start, end = tokens[window.start][1], tokens[window.end - 1][2]
-            # The title's own year right after it, "(1975)" or bare "1975", is part of the
-            # mention, and a name pinned down by its year is clearly a movie.
-            year_match = _YEAR_AFTER.match(message[end:])
-            pinned = False
-            if year_match and window.status != "ambiguous":
-                typed_year = year_match.group(1) or year_match.group(2)
-                pinned = typed_year == self.years[window.titles[0]]
-                if pinned or year_match.group(1):
-                    end += year_match.end()
+            # What follows the name as the catalog displays it ("(Spoorloos) (1988)") picks
+            # the film among same-named ones; a typed "(year)" of no candidate drops the span
+            # ("Sliding Doors (1998)" is not "Doors, The (1991)").
+            tails = {t: self._display_tail(message, end, t) for t in window.titles}
+            fits = {t: tail for t, tail in tails.items() if tail is not None}
+            if not fits:
+                continue
+            furthest = max(fits.values())  # the longest tail, then a pinning year
+            titles = [t for t in window.titles if fits.get(t) == furthest]
+            end, pinned = furthest
+            if titles != window.titles:
+                single = window.status == "ambiguous" and len(titles) == 1
+                window = replace(
+                    window, titles=titles, status="normalized" if single else window.status
+                )
             strong = pinned or self._is_strong(message, tokens, window, about_a_film)
             resolution = Resolution(
                 message[start:end],
@@ -555,9 +607,53 @@ class TitleIndex:
                 self._candidates(window.titles, window.score),
             )
             mentions.append(Mention(start, end, message[start:end], resolution, False, strong))
-            for i in range(window.start, window.end):
-                used[i] = True
+            for i, token in enumerate(tokens):
+                if start <= token[1] < end:
+                    used[i] = True
         return mentions
+
+    def _display_tail(self, message: str, end: int, title: int) -> tuple[int, bool] | None:
+        """Where a mention of ``title`` ending at ``end`` really ends, and whether its year
+        pins it down; None when a typed "(year)" names another film.
+
+        What follows a name as the catalog displays it belongs to it: alternate names in
+        parentheses ("Wend Kuuni (God's Gift)") and the year, "(1975)" or bare "1975".
+        """
+        while match := _PAREN_AFTER.match(message, end):
+            inside = match.group(1).strip()
+            if _YEAR_ONLY.fullmatch(inside):
+                if inside != self.years[title]:
+                    return None
+                return match.end(), True
+            key = normalize(inside)
+            if not any(self._names[n].title == title for n in self._keys.get(key, ())):
+                break
+            end = match.end()
+        bare = _BARE_YEAR_AFTER.match(message, end)
+        if bare and bare.group(1) == self.years[title]:
+            return bare.end(), True
+        return end, False
+
+    def _quotes(self, message: str) -> list[re.Match[str]]:
+        """Quoted spans that are the title, not quotes inside a longer one ("Waiting for
+        'Superman'", "Empire of Dreams: The Story of the 'Star Wars' Trilogy")."""
+        quotes = list(_QUOTED.finditer(message))
+        if not quotes:
+            return quotes
+        tokens = tokenize(message)
+        whole = [
+            (tokens[w.start][1], tokens[w.end - 1][2])
+            for w in self._windows(tokens)
+            if w.status == "normalized"
+        ]
+        return [
+            q
+            for q in quotes
+            if not any(
+                a <= q.start() and q.end() <= b + 1 and b - a > q.end() - q.start()
+                for a, b in whole
+            )
+        ]
 
     def _windows(self, tokens: list[tuple[str, int, int]]) -> list[_Window]:
         """Every token window that names a title, best (longest, most certain) first."""

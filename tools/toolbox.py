@@ -9,6 +9,7 @@ models (``recommender.serving.MovieRecommender``) and the one title resolver.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,7 +60,7 @@ class RateArgs(_Args):
     """Store the person's star rating of one movie."""
 
     title: str = Field(description="The movie, as the person wrote it.")
-    rating: int = Field(ge=1, le=5, description="Stars, 1-5.")
+    rating: float = Field(ge=0.5, le=5, description="Stars, 0.5-5 in half steps.")
 
 
 class Toolbox:
@@ -69,6 +70,8 @@ class Toolbox:
         self.recommender = recommender
         self.genres: tuple[str, ...] = recommender.genres
         self.titles = TitleIndex(recommender.titles, recommender.rating_counts.tolist())
+        #: Rows that are second copies of a film: fetched on top of k, as they fold away.
+        self._copies = sum(i != c for i, c in enumerate(self.titles.canonical))
 
     @classmethod
     def from_trained(cls, trained: TrainedModels) -> Toolbox:
@@ -86,34 +89,51 @@ class Toolbox:
         Rated movies are never recommended; ``exclude`` (e.g. already shown) is skipped too.
         Ratings of movies this catalog lacks (a profile kept across datasets) are ignored.
         """
-        service, k = self.recommender, args.k + len(exclude)
+        service, k = self.recommender, args.k + len(exclude) + self._copies
         if profile.dataset_user is not None:
             picks = service.for_user(profile.dataset_user, k=k, genre=args.genre)
-            return _without(picks, exclude, args.k), None
+            return self._without(picks, exclude, args.k), None
         known = {m: r for m, r in profile.ratings.items() if service.item_index(m) >= 0}
         if known:
-            picks = service.for_ratings(known, k=k, genre=args.genre)
-            return _without(picks, exclude, args.k), None
+            picks = service.for_ratings(known, k=k + len(known), genre=args.genre)
+            return self._without(picks, {*exclude, *known}, args.k), None
         picks = service.popular(k=k, genre=args.genre)
-        return _without(picks, exclude, args.k), RATE_INVITATION
+        return self._without(picks, exclude, args.k), RATE_INVITATION
 
     def similar_to(self, args: SimilarArgs, exclude: Collection[int] = ()) -> list[MovieResult]:
         """Movies like a title; the title must resolve (see ``resolve_title``)."""
         movie_id = self.movie_id(args.title)
-        picks = self.recommender.similar(movie_id, k=args.k + len(exclude), genre=args.genre)
-        return _without(picks, exclude, args.k)
+        picks = self.recommender.similar(
+            movie_id, k=args.k + len(exclude) + self._copies, genre=args.genre
+        )
+        return self._without(picks, exclude, args.k)
 
     def popular(
         self, args: PopularArgs, profile: Profile | None = None, exclude: Collection[int] = ()
     ) -> list[MovieResult]:
         """Bayesian-average ranking within the genre; films the person rated are skipped."""
         skip = set(exclude) | (set(profile.ratings) if profile else set())
-        picks = self.recommender.popular(k=args.k + len(skip), genre=args.genre)
-        return _without(picks, skip, args.k)
+        picks = self.recommender.popular(k=args.k + len(skip) + self._copies, genre=args.genre)
+        return self._without(picks, skip, args.k)
 
     def rate(self, args: RateArgs, profile: Profile, store: ProfileStore) -> Profile:
         """Store the rating; returns the updated profile."""
         return store.rate(profile.user_key, self.movie_id(args.title), float(args.rating))
+
+    def _without(
+        self, picks: list[Recommendation], exclude: Collection[int], k: int
+    ) -> list[MovieResult]:
+        """The first ``k`` picks not in ``exclude``, each film once: a second copy of a film
+        (same label) is shown as its canonical copy, or dropped when that is already there."""
+        skip = {self.canonical_id(m) for m in exclude}
+        kept: list[Recommendation] = []
+        for pick in picks:
+            movie_id = self.canonical_id(pick.movie_id)
+            if movie_id in skip:
+                continue
+            skip.add(movie_id)
+            kept.append(replace(pick, movie_id=movie_id) if movie_id != pick.movie_id else pick)
+        return _results(kept[:k])
 
     # ------------------------------------------------------------------ titles
 
@@ -125,15 +145,21 @@ class Toolbox:
         resolution = self.titles.resolve(title)
         if not resolution.confident:
             raise ConfigError(f"no single catalog movie matches {title!r}")
-        return int(self.recommender.trained.items.ids[resolution.candidates[0].index])
+        return self.id_of(resolution.candidates[0].index)
+
+    def id_of(self, index: int) -> int:
+        """The movie id that stands for catalog row ``index``: a film the catalog lists twice
+        under one label is one film to the person (``TitleIndex.canonical``), so its
+        most-rated copy's id is the one stored, shown and voted on."""
+        return int(self.recommender.trained.items.ids[self.titles.canonical[index]])
+
+    def canonical_id(self, movie_id: int) -> int:
+        """``movie_id``, or the id of the copy standing for it; unknown ids pass through."""
+        index = self.recommender.item_index(movie_id)
+        return self.id_of(index) if index >= 0 else movie_id
 
     def title_of(self, movie_id: int) -> str:
         return self.recommender.titles[self.recommender.item_index(movie_id)]
-
-
-def _without(picks: list[Recommendation], exclude: Collection[int], k: int) -> list[MovieResult]:
-    skip = set(exclude)
-    return _results([p for p in picks if p.movie_id not in skip][:k])
 
 
 def _results(picks: list[Recommendation]) -> list[MovieResult]:

@@ -10,6 +10,7 @@ similar_to > rate > popular > recommend_genre > help.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 
@@ -46,6 +47,8 @@ _OFF_TOPIC_ABOUT_FILMS = re.compile(
     rf"(?:[\w']+\s+){{0,2}}(?:{vocab.MOVIE_NOUNS})(?![\w'])"
 )
 _RATE_VERB = _words(r"rate|rating|rated|review|score|stars?|grade")
+# "rate kids 4/5": what directly follows "rate" is the film, even if it is also a genre word.
+_RATE_TARGET = re.compile(r"(?<![\w'])(?:rate|rating for|rating of)\s+[\"'“]?$")
 # "films like X" asks for similar films; "I didn't like X" is an opinion.
 _LIKE_BEFORE = re.compile(
     r"(?<![\w'])(?<!\bi )(?<!\bi really )(?<!n't )(?<!not )(?<!'d )(?<!we )(?<!you )(?<!they )"
@@ -69,17 +72,24 @@ _ONE_CONTEXT_AFTER = re.compile(
 )
 _COUNT_WORDS = re.compile(rf"(?<![\w'/.:$#£€])({_NUMBER})(?![\w]|['’]s|\s*/\s*\d|[.:]\d)")
 _SMALL_NUMBER = "one|two|three|four|five|six|seven|eight|nine|ten"
-_RATING_SLASH = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d)?)\s*/\s*(10|5)(?!\d)")
+# A score: digits with an optional half ("4.5"), a minus kept so "-3" is not read as 3.
+_SCORE_NUMBER = r"-?\d{1,2}(?:\.\d)?"
+_RATING_SLASH = re.compile(rf"(?<![\w.-])({_SCORE_NUMBER})\s*/\s*(10|5)(?!\d)")
 _RATING_OUT_OF = re.compile(
-    rf"(?<![\w.])(\d{{1,2}}|{_SMALL_NUMBER})\s*(?:out of|outta)\s*(5|five|10|ten)(?!\w)"
+    rf"(?<![\w.-])({_SCORE_NUMBER}|{_SMALL_NUMBER})\s*(?:out of|outta)\s*(5|five|10|ten)(?!\w)"
 )
-_RATING_STARS = re.compile(r"(?<![\w.])(\d|one|two|three|four|five)[\s-]*stars?(?!\w)")
+_RATING_STARS = re.compile(
+    rf"(?<![\w.-])({_SCORE_NUMBER}|one|two|three|four|five)[\s-]*stars?(?!\w)"
+)
 # "give it a 4", "rate <title> 5" (the title is masked to spaces): a bare number that ends
-# the clause after a rating verb is the score.
+# the clause after a rating verb is the score; "- 4" is a separator, "-4" a negative score.
 _RATING_GIVE = re.compile(
     r"(?<![\w'])(?:give|gave|rate|rated|i'?d give|rating(?:\s+(?:for|of))?)\s+(?:it\s+)?"
-    rf"[:=-]?\s*(?:an?\s+)?(\d{{1,2}}|{_SMALL_NUMBER})(?=\s*(?:$|[.,!;)]|from me))"
+    rf"(?:[:=]\s*|-\s+)?(?:an?\s+)?({_SCORE_NUMBER}|{_SMALL_NUMBER})(?=\s*(?:$|[.,!;)]|from me))"
 )
+#: What ``_rating`` returns for a score outside 0.5-5 ("0", "6", "-3", "11/10"): the person
+#: rated, so the intent stays "rate", but nothing is stored — the bot asks again.
+OUT_OF_RANGE = 0.0
 _JOINED = re.compile(r"\s*(?:,|&|-|–|to|and|or|,\s*(?:and|or))\s*")
 _JOINED_NUMBER = re.compile(rf"{_JOINED.pattern}(?:{_NUMBER})(?![\w])")
 _COUNT_PHRASES = [(_words(pattern), value) for pattern, value in vocab.COUNT_PHRASES]
@@ -154,7 +164,7 @@ class RegexParser:
             genre=genre,
             title=title,
             k=k,
-            rating=rating if intent == "rate" else None,
+            rating=rating if intent == "rate" and rating != OUT_OF_RANGE else None,
         )
 
     # ------------------------------------------------------------------ title
@@ -164,7 +174,12 @@ class RegexParser:
         for mention in mentions:
             if mention.quoted:
                 return mention
-        strong = [m for m in mentions if m.strong and not self._is_genre_phrase(m.text)]
+        strong = [
+            m
+            for m in mentions
+            if m.strong
+            and (_RATE_TARGET.search(low[: m.start]) or not self._is_genre_phrase(m.text))
+        ]
         if strong:
             # Next to a cue ("like X", "X was ok") beats elsewhere; then the longest.
             return max(strong, key=lambda m: (self._cue_adjacent(low, m), m.end - m.start))
@@ -272,29 +287,31 @@ class RegexParser:
 
     # ------------------------------------------------------------------ rating
     @staticmethod
-    def _rating(masked: str) -> int | None:
-        """Stars 1-5 from numbers ("4/5", "8/10", "two stars", ⭐⭐⭐) or opinion words."""
+    def _rating(masked: str) -> float | None:
+        """Stars from numbers ("4/5", "8/10", "4.5", "two stars", ⭐⭐⭐) or opinion words.
+
+        One rule for every form: the score is put on the five-star scale ("7/10" = 3.5) and
+        rounded to the nearest half star, as the CSV datasets store them ("4.5" and "4.5/5"
+        are both 4.5).  A bare number is on the five-star scale; only "x/10" or "x out of 10"
+        is out of ten.  Anything outside 0.5-5 ("0", "6", "-3", "11/10") is ``OUT_OF_RANGE``.
+        """
 
         def number(word: str) -> float:
-            return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word])
+            return float(word) if word[-1].isdigit() else float(NUMBER_WORDS[word])
 
-        def clamp(value: float) -> int | None:
-            stars = int(value + 0.5)
-            return stars if 1 <= stars <= 5 else None
+        def half_stars_of(value: float, scale: float = 5.0) -> float:
+            on_five = math.floor(value * 5 / scale * 2 + 0.5) / 2
+            return on_five if 0.5 <= on_five <= 5 and value > 0 else OUT_OF_RANGE
 
-        if match := _RATING_SLASH.search(masked):
-            value, scale = float(match.group(1)), float(match.group(2))
-            return clamp(value / 2 if scale == 10 else value)
-        if match := _RATING_OUT_OF.search(masked):
-            value, scale = number(match.group(1)), number(match.group(2))
-            return clamp(value / 2 if scale == 10 else value)
+        for pattern in (_RATING_SLASH, _RATING_OUT_OF):
+            if match := pattern.search(masked):
+                return half_stars_of(number(match.group(1)), number(match.group(2)))
         if match := _RATING_STARS.search(masked):
-            return clamp(number(match.group(1)))
-        if stars := len(_STAR_EMOJI.findall(masked)):
-            return min(stars, 5)
+            return half_stars_of(number(match.group(1)))
+        if count := len(_STAR_EMOJI.findall(masked)):
+            return float(min(count, 5))
         if match := _RATING_GIVE.search(masked):
-            value = number(match.group(1))
-            return clamp(value / 2 if value > 5 else value)
+            return half_stars_of(number(match.group(1)))
         best: tuple[int, int, int] | None = None  # (start, -length, stars)
         for pattern, stars in _OPINIONS:
             for match in pattern.finditer(masked):
@@ -304,10 +321,10 @@ class RegexParser:
                     candidate = (match.start(), -(match.end() - match.start()), stars)
                 if best is None or _better(candidate, best):
                     best = candidate
-        return best[2] if best else None
+        return float(best[2]) if best else None
 
     # ------------------------------------------------------------------ intent
-    def _intent(self, masked: str, mention: Mention | None, rating: int | None) -> Intent:
+    def _intent(self, masked: str, mention: Mention | None, rating: float | None) -> Intent:
         """Labeling order: similar_to > rate > popular > recommend_genre > help."""
         off_topic = _is_off_topic(masked)
         if (

@@ -32,7 +32,7 @@ CATALOG: list[tuple[str, tuple[str, ...]]] = [
     ("Aladdin (1992)", ("Animation", "Children's", "Comedy", "Musical")),
     ("Fargo (1996)", ("Crime", "Drama", "Thriller")),
     ("Heat (1995)", ("Action", "Crime", "Thriller")),
-    ("Godfather, The (1972)", ("Crime", "Drama")),
+    ("Godfather: Part I, The (1972)", ("Crime", "Drama")),
     ("Godfather: Part II, The (1974)", ("Crime", "Drama")),
     ("Alien (1979)", ("Horror", "Sci-Fi")),
     ("Scream (1996)", ("Horror", "Thriller")),
@@ -149,6 +149,7 @@ def test_a_scripted_session(
         "movies like toy story",
         "/rate fargo 5",
         "movies like godfather",
+        "7",  # out of range: the question is asked again
         "2",  # the second did-you-mean choice
         "rate heat",
         "4",  # four stars
@@ -157,7 +158,7 @@ def test_a_scripted_session(
     result = chat(state_dir, catalog_dir, lines)
     out = answers(result)
     assert len(out) == len([line for line in lines if line])  # each line answered, in order
-    hello, comedies, more, similar, rated, which, picked, stars, starred, horror = out
+    hello, comedies, more, similar, rated, which, again, picked, stars, starred, horror = out
     assert hello.startswith("I recommend movies.") and not titles_in(hello)  # help, not films
 
     page_one, page_two = titles_in(comedies), titles_in(more)
@@ -171,7 +172,11 @@ def test_a_scripted_session(
     assert "Toy Story (1995)" not in companions
 
     assert rated == "Noted: Fargo (1996) — 5/5."
-    assert "1. Godfather, The (1972)" in which and "2. Godfather: Part II, The (1974)" in which
+    assert (
+        "1. Godfather: Part I, The (1972)" in which and "2. Godfather: Part II, The (1974)" in which
+    )
+    assert again.startswith("Please pick 1-2.\nWhich one do you mean by")
+    assert "2. Godfather: Part II, The (1974)" in again
     assert picked.startswith("Movies like Godfather: Part II, The (1974):")
     assert stars == "How many stars (1-5) would you give Heat (1995)?"
     assert starred == "Noted: Heat (1995) — 4/5."

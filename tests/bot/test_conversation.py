@@ -30,7 +30,7 @@ TITLES = [
     "Aliens (1986)",
     "Heat (1995)",
     "Fargo (1996)",
-    "Godfather, The (1972)",
+    "Godfather: Part I, The (1972)",
     "Godfather: Part II, The (1974)",
     "Star Wars (1977)",
     "Return of the Jedi (1983)",
@@ -303,11 +303,26 @@ def test_more_before_any_request(chat: Conversation) -> None:
 
 
 def test_more_runs_out_politely(chat: Conversation) -> None:
-    chat.handle_text("u", "top 30 horror movies")  # fewer than 30 horror films exist
+    last = chat.handle_text("u", "top 30 horror movies")  # fewer than 30 horror films exist
+    assert last.reply is not None and last.reply.results and not last.has_more
+    assert "say 'more'" not in render_chat_plain(last)  # the last page promises nothing
+    assert "v1:more" not in button_data(last)
     reply = chat.handle_text("u", "more")
-    assert reply.reply is not None and reply.reply.results == ()
-    assert "Nothing matches" in render_chat_plain(reply)
-    assert reply.buttons == ()
+    assert reply.reply is None and reply.buttons == ()
+    assert reply.message is not None and reply.message.startswith("That's all for popular Horror")
+    assert "another genre" in reply.message
+
+
+def test_a_typed_number_out_of_range_keeps_the_question(chat: Conversation) -> None:
+    ask = chat.handle_text("u", "movies like godfather")
+    assert ask.reply is not None and ask.reply.route == "did_you_mean"
+    again = chat.handle_text("u", "7")
+    assert again.message == "Please pick 1-2."
+    assert again.reply is not None and again.reply.route == "did_you_mean"
+    assert button_data(again) == button_data(ask)
+    picked = chat.handle_text("u", "2")
+    assert picked.reply is not None and picked.reply.route == "similar"
+    assert picked.reply.title == ask.reply.candidates[1]
 
 
 # ---------------------------------------------------------------------------- buttons
@@ -349,7 +364,7 @@ def test_did_you_mean_pick_answers_the_pending_query(chat: Conversation, toolbox
     ask = chat.handle_text("u", "movies like godfather")
     assert ask.reply is not None and ask.reply.route == "did_you_mean"
     part_two = movie_id(toolbox, "Godfather: Part II, The (1974)")
-    assert button_data(ask) == [f"v1:pick:{movie_id(toolbox, 'Godfather, The (1972)')}",
+    assert button_data(ask) == [f"v1:pick:{movie_id(toolbox, 'Godfather: Part I, The (1972)')}",
                                 f"v1:pick:{part_two}"]  # fmt: skip
     assert [b.label for row in ask.buttons for b in row] == list(ask.reply.candidates)
     answer = chat.handle_button("u", f"v1:pick:{part_two}")
@@ -365,7 +380,7 @@ def test_did_you_mean_pick_for_a_rating(
 ) -> None:
     ask = chat.handle_text("u", "I loved godfather")
     assert ask.reply is not None and ask.reply.route == "did_you_mean"
-    first = movie_id(toolbox, "Godfather, The (1972)")
+    first = movie_id(toolbox, "Godfather: Part I, The (1972)")
     answer = chat.handle_button("u", f"v1:pick:{first}")
     assert answer.reply is not None and answer.reply.route == "rate" and answer.reply.rating == 5
     assert store.get("u").ratings == {first: 5.0}
@@ -378,18 +393,59 @@ def test_did_you_mean_keeps_more_working(chat: Conversation) -> None:
     assert len(ids(more)) == 3 and not set(ids(first)) & set(ids(more))
 
 
-def test_repeated_catalog_title_gets_one_button_per_film(
-    chat: Conversation, toolbox: Toolbox
+def test_typed_stars_answer_the_star_question(
+    chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
 ) -> None:
-    ask = chat.handle_text("u", "movies like chasing amy")
-    assert ask.reply is not None and ask.reply.route == "did_you_mean"
-    picked = [int(d.rsplit(":", 1)[1]) for d in button_data(ask)]
-    ids_of_title = {
+    fargo = movie_id(toolbox, "Fargo (1996)")
+    for typed in ("rate fargo -3", "rate fargo 6", "rate fargo 11/10"):
+        ask = chat.handle_text("u", typed)  # out of range: asked again, nothing stored
+        assert ask.reply is not None and ask.reply.route == "rate" and ask.reply.rating is None
+        assert store.get("u").ratings == {}
+    again = chat.handle_text("u", "0")
+    assert again.message == "Please give 0.5-5 stars." and again.buttons == ask.buttons
+    assert store.get("u").ratings == {}
+    noted = chat.handle_text("u", "4.5")
+    assert noted.message == "Noted: Fargo (1996) — 4.5/5."
+    assert store.get("u").ratings == {fargo: 4.5}
+    # The question is answered: a later bare number is ordinary text again.
+    assert chat.handle_text("u", "3").reply is not None
+    assert store.get("u").ratings == {fargo: 4.5}
+
+
+def test_half_stars_are_stored_as_typed(
+    chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    fargo = movie_id(toolbox, "Fargo (1996)")
+    for typed, stars in [("rate fargo 4.5", 4.5), ("rate fargo 4.5/5", 4.5),
+                         ("rate fargo 2.5", 2.5), ("rate fargo 2.5/5", 2.5),
+                         ("/rate fargo 3.5", 3.5)]:  # fmt: skip
+        reply = chat.handle_text("u", typed)
+        assert store.get("u").ratings == {fargo: stars}, typed
+        assert render_chat_plain(reply).endswith(f"Fargo (1996) — {stars:g}/5."), typed
+    assert "Usage" in (chat.handle_text("u", "/rate fargo 4.2").message or "")
+
+
+def test_a_film_listed_twice_is_one_film(
+    chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
+) -> None:
+    copies = [
         int(toolbox.recommender.trained.items.ids[i])
         for i, t in enumerate(toolbox.recommender.titles)
         if t == "Chasing Amy (1997)"
+    ]
+    counts = {
+        m: toolbox.recommender.rating_counts[toolbox.recommender.item_index(m)] for m in copies
     }
-    assert len(picked) == 2 and set(picked) == ids_of_title
+    canonical = max(copies, key=lambda m: (counts[m], -copies.index(m)))
+    rated = chat.handle_text("u", "rate Chasing Amy (1997) 4/5")  # no question, no "not found"
+    assert rated.reply is not None and rated.reply.route == "rate" and rated.reply.rating == 4
+    assert store.get("u").ratings == {canonical: 4.0}
+    other = next(m for m in copies if m != canonical)
+    chat.handle_button("u", f"v1:rate:{other}:2")  # an old button of the other copy
+    assert store.get("u").ratings == {canonical: 2.0}
+    # Lists never show both copies.
+    listed = ids(chat.handle_text("v", "top 40 movies"))
+    assert canonical in listed and other not in listed
 
 
 def test_pick_of_a_film_that_was_not_offered_is_refused(
@@ -539,7 +595,7 @@ def test_render_plain(chat: Conversation) -> None:
     assert text.endswith("(say 'more' for more)")
     assert all(r.title in text for r in reply.reply.results)  # type: ignore[union-attr]
     numbered = render_chat_plain(chat.handle_text("u", "movies like godfather"))
-    assert "  1. Godfather, The (1972)" in numbered
+    assert "  1. Godfather: Part I, The (1972)" in numbered
     assert "  2. Godfather: Part II, The (1974)" in numbered
 
 
@@ -594,7 +650,8 @@ def test_render_html_never_exceeds_the_telegram_limit() -> None:
 
 def test_render_html_of_k50_on_the_catalog(chat: Conversation) -> None:
     reply = chat.handle_text("u", "top 50 movies")
-    assert reply.reply is not None and len(reply.reply.results) == 40  # the whole tiny catalog
+    # the whole tiny catalog, "Chasing Amy (1997)" (listed twice) once
+    assert reply.reply is not None and len(reply.reply.results) == 39
     text = render_chat_html(reply)
     assert len(text) <= TELEGRAM_LIMIT and _tags_balanced(text)
 

@@ -10,7 +10,7 @@ TITLES = [
     "Aliens (1986)",
     "Heat (1995)",
     "Fargo (1996)",
-    "Godfather, The (1972)",
+    "Godfather: Part I, The (1972)",
     "Godfather: Part II, The (1974)",
     "Star Wars (1977)",
     "Return of the Jedi (1983)",

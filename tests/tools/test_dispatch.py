@@ -53,7 +53,7 @@ def test_newcomer_gets_popular_picks_and_an_invitation(
 def test_rating_makes_picks_personal_and_excludes_rated(
     toolbox: Toolbox, store: InMemoryProfileStore
 ) -> None:
-    for title, stars in (("Heat", 5), ("Godfather, The (1972)", 5), ("Alien (1979)", 1)):
+    for title, stars in (("Heat", 5), ("Godfather: Part I, The (1972)", 5), ("Alien (1979)", 1)):
         reply = dispatch(q("rate", title=title, rating=stars), store.get("me"), toolbox, store)
         assert reply.route == "rate" and reply.rating == stars
     profile = store.get("me")
@@ -87,12 +87,14 @@ def test_similar_resolves_typed_titles(toolbox: Toolbox, store: InMemoryProfileS
 
 
 def test_ambiguous_title_asks_did_you_mean(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
-    reply = dispatch(q("similar_to", title="godfather"), store.get("u"), toolbox, store)
+    reply = dispatch(q("similar_to", title="star"), store.get("u"), toolbox, store)
     assert reply.route == "did_you_mean"
-    assert set(reply.candidates) == {"Godfather, The (1972)", "Godfather: Part II, The (1974)"}
-    # with the article it is the labeled exception: the first film
-    reply = dispatch(q("similar_to", title="the godfather"), store.get("u"), toolbox, store)
-    assert reply.route == "similar" and reply.title == "Godfather, The (1972)"
+    assert reply.candidates == ("Star Wars (1977)",)  # a typo-level match is asked, not taken
+    # One word of two titles asks; a name that is exactly one film's wins over its sequels.
+    reply = dispatch(q("similar_to", title="godfather"), store.get("u"), toolbox, store)
+    assert reply.route == "did_you_mean" and len(reply.candidate_ids) == 2
+    reply = dispatch(q("similar_to", title="alien"), store.get("u"), toolbox, store)
+    assert reply.route == "similar" and reply.title == "Alien (1979)"
 
 
 def test_unknown_title_is_not_found(toolbox: Toolbox, store: InMemoryProfileStore) -> None:

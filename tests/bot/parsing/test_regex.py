@@ -196,8 +196,8 @@ def test_everyday_words_are_not_titles(parser: RegexParser) -> None:
 
 
 def test_ambiguous_and_unknown_titles_keep_the_users_words(parser: RegexParser) -> None:
-    query = parser.parse("movies like batman")
-    assert (query.intent, query.title) == ("similar_to", "batman")
+    query = parser.parse("movies like star trek")
+    assert (query.intent, query.title) == ("similar_to", "star trek")
     query = parser.parse("more like zorblaxia please")
     assert (query.intent, query.title) == ("similar_to", "zorblaxia")
 
@@ -400,6 +400,63 @@ def test_head_counts_and_kids_films(
 def test_more_rating_forms(parser: RegexParser, text: str, rating: int) -> None:
     query = parser.parse(text)
     assert (query.intent, query.title, query.rating) == ("rate", "Heat (1995)", rating)
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        # One rule: the five-star scale in half stars, however the score is written.
+        ("rate heat 4.5", 4.5),
+        ("rate heat 4.5/5", 4.5),
+        ("heat 2.5", None),  # a bare number without a rating verb is no score
+        ("rate heat 2.5", 2.5),
+        ("heat 2.5/5", 2.5),
+        ("heat 2.5 stars", 2.5),
+        ("heat 7/10", 3.5),
+        ("heat 9/10", 4.5),
+        ("heat 4.3/5", 4.5),
+        ("heat 0.5/5", 0.5),
+        ("heat 3.5 out of 5", 3.5),
+    ],
+)
+def test_half_stars_are_kept(parser: RegexParser, text: str, rating: float | None) -> None:
+    query = parser.parse(text)
+    if rating is None:
+        assert query.rating is None
+    else:
+        assert (query.intent, query.title, query.rating) == ("rate", "Heat (1995)", rating)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rate heat -3", "rate heat 0", "rate heat 6", "heat 11/10", "heat 6/5", "heat -3/5",
+     "heat 0 stars", "heat 6 stars", "rate heat 11", "heat 0 out of 5"],
+)  # fmt: skip
+def test_out_of_range_scores_ask_again(parser: RegexParser, text: str) -> None:
+    # Still a rating of Heat, but no stars to store: the bot asks for them (star buttons).
+    query = parser.parse(text)
+    assert (query.intent, query.title, query.rating) == ("rate", "Heat (1995)", None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("rate Godfather, The (1972) 4/5", "Godfather, The (1972)"),
+        ("rate Godfather, The 4/5", "Godfather, The (1972)"),
+        ("Godfather, The (1972) 4/5", "Godfather, The (1972)"),
+        ("rate The Godfather 4/5", "Godfather, The (1972)"),
+        ("rate godfather 4/5", "Godfather, The (1972)"),
+        ("rate Kids (1995) 4/5", "Kids (1995)"),
+        ("rate kids 4/5", "Kids (1995)"),
+        ("rate alien 4/5", "Alien (1979)"),  # the README's example: a whole title, no question
+        ("rate Alien 3 4/5", "Alien 3 (1992)"),
+    ],
+)
+def test_titles_typed_as_displayed_with_a_rating(
+    parser: RegexParser, typed: str, title: str
+) -> None:
+    query = parser.parse(typed)
+    assert (query.intent, query.title, query.rating) == ("rate", title, 4)
 
 
 @pytest.mark.parametrize(
