@@ -304,11 +304,16 @@ def _attach_links(movies: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     by_id = links.set_index("movie_id")
     movies = movies.copy()
     imdb = movies["movie_id"].map(by_id["imdb_id"])
-    movies["imdb_id"] = pd.Series(
-        [i if isinstance(i, str) else None for i in imdb], index=movies.index, dtype=object
-    )
+    movies["imdb_id"] = _imdb_column(imdb)
     movies["tmdb_id"] = movies["movie_id"].map(by_id["tmdb_id"]).astype("Int64")
     return movies
+
+
+def _imdb_column(values: pd.Series) -> pd.Series:
+    """IMDb ids as objects, None where missing (pandas would otherwise infer str with NaN)."""
+    return pd.Series(
+        [v if isinstance(v, str) else None for v in values], index=values.index, dtype=object
+    )
 
 
 def _imdb_id_in(url: str) -> str | None:
@@ -325,7 +330,7 @@ def _movie_frame(rows: list[MovieRow]) -> pd.DataFrame:
     frame["year"] = pd.to_numeric(years, errors="coerce").astype("Int64")
     frame["tags"] = ""
     frame["tag_list"] = [()] * len(frame)
-    frame["imdb_id"] = frame["imdb_id"].astype(object)
+    frame["imdb_id"] = _imdb_column(frame["imdb_id"])
     frame["tmdb_id"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     return frame[list(MOVIE_COLUMNS)]
 
