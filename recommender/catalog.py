@@ -118,7 +118,8 @@ class Catalog:
     Arrays are aligned to item indices: ``ids`` (int64 movie ids, sorted), ``titles``,
     ``years`` (int64, ``YEAR_UNKNOWN`` where missing), ``genre_matrix`` (bool items x
     ``genres``), ``rating_counts`` (int64), ``rating_means`` (float64, NaN where unrated) and
-    ``canonical_indices`` (the index of each item's canonical copy).  Use ``Catalog.build``.
+    ``canonical_indices`` (the index of each item's canonical copy).  ``year_range`` is
+    (``YEAR_UNKNOWN``, ``YEAR_UNKNOWN``) when no film has a year.  Use ``Catalog.build``.
     """
 
     def __init__(
@@ -320,11 +321,8 @@ class Catalog:
         rows = np.repeat(np.arange(len(self)), lengths)
         names = [name for item in self._item_genres for name in item]
         column = {g: j for j, g in enumerate(self.genres)}
-        columns = np.fromiter(
-            (column.get(self._genre_keys.get(_genre_key(n), ""), -1) for n in names),
-            dtype=np.int64,
-            count=len(names),
-        )
+        column_of = {n: column.get(self.genre_name(n) or "", -1) for n in set(names)}
+        columns = np.fromiter((column_of[n] for n in names), dtype=np.int64, count=len(names))
         matrix = np.zeros((len(self), len(self.genres)), dtype=bool)
         valid = columns >= 0
         matrix[rows[valid], columns[valid]] = True
@@ -335,15 +333,13 @@ class Catalog:
         column order), and word -> columns of the tags holding it."""
         lengths = np.fromiter((len(t) for t in self._tags), dtype=np.int64, count=len(self))
         rows = np.repeat(np.arange(len(self)), lengths)
+        raw = [tag for item in self._tags for tag in item]
+        normal = {tag: normalize_text(tag) for tag in set(raw)}  # popular tags recur a lot
         columns: dict[str, int] = {}
         cols = np.fromiter(
-            (
-                columns.setdefault(normalize_text(tag), len(columns))
-                for item in self._tags
-                for tag in item
-            ),
+            (columns.setdefault(normal[tag], len(columns)) for tag in raw),
             dtype=np.int64,
-            count=int(lengths.sum()),
+            count=len(raw),
         )
         matrix = sp.csr_matrix(
             (np.ones(cols.size, dtype=np.int8), (rows, cols)), shape=(len(self), len(columns))
@@ -381,6 +377,9 @@ class Catalog:
 
 
 def _str_tuple(value: object) -> tuple[str, ...]:
-    if isinstance(value, tuple | list | np.ndarray):
-        return tuple(str(v) for v in value)
+    """A frame cell of names as a tuple: tuples as loaded, lists as stored in JSON, else ()."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, list | np.ndarray):
+        return tuple(map(str, value))
     return ()
