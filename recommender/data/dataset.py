@@ -26,8 +26,19 @@ class Dataset:
 
     ``ratings`` has columns ``user``, ``item`` (raw ids, int64), ``rating`` (float32) and
     ``timestamp`` (int64), in file order, one row per (user, item).
-    ``movies`` has columns ``movie_id`` (int64), ``title`` (str), ``year`` (nullable Int64),
-    ``genres`` (tuple of genre names) and ``tags`` (space-joined user tags, "" where none).
+    ``movies`` has one row per movie id, with columns
+
+    * ``movie_id`` (int64), ``title`` (str, with the year as the release spells it),
+      ``year`` (nullable Int64), ``genres`` (tuple of genre names);
+    * ``tags``: every user tag use, lower-cased and space-joined ("" where none) -- the
+      content model's text, where repeats weigh;
+    * ``tag_list``: the distinct tags as a tuple, most used first (ties alphabetical), ``()``
+      where none -- what a film card shows and keyword filters match;
+    * ``imdb_id``: "tt0114709" or None (CSV layout: links.csv; ML-100K: only where u.item's
+      URL holds an id, which in the GroupLens release it never does);
+    * ``tmdb_id``: nullable Int64 from links.csv (always missing for ML-100K).
+
+    Rated items absent from the catalog get a placeholder row ("Movie <id>", no metadata).
     ``genres`` lists the catalog's genre names in their canonical spelling.
     """
 

@@ -2,9 +2,13 @@
 
 * ML-100K: ``u.data`` (tab-separated user, item, rating, timestamp), ``u.item`` (pipe-separated,
   latin-1: id|title|release|video|url|19 genre flags in ``u.genre`` order), ``u.genre``.
+  The URL column is an IMDb *search* URL in every row of the GroupLens release
+  ("http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)"), which carries no title id and is
+  could be rebuilt from the title anyway; ``imdb_id`` is set only where a URL holds a "tt" id.
 * MovieLens CSV (ml-latest-small, ml-25m, ml-32m): ``ratings.csv``, ``movies.csv`` (genres
-  pipe-separated, "(no genres listed)" for none), optional ``tags.csv``.  ml-1m's ``::`` files
-  are converted by the downloader into this layout.
+  pipe-separated, "(no genres listed)" for none), optional ``tags.csv`` and ``links.csv``
+  (movieId,imdbId,tmdbId; imdbId is digits without "tt").  ml-1m's ``::`` files are converted
+  by the downloader into this layout.
 
 Reading takes a fast path (pandas' C parser with fixed dtypes).  Only when that fails, or the
 values are out of range, does a slow line-by-line scan find the first bad line, so a malformed
@@ -30,10 +34,16 @@ __all__ = ["dataset_fingerprint", "detect_layout", "load_dataset"]
 
 ML100K_FILES = ("u.data", "u.item", "u.genre")
 CSV_FILES = ("ratings.csv", "movies.csv")
+CSV_OPTIONAL_FILES = ("tags.csv", "links.csv")
 RATING_MIN, RATING_MAX = 0.5, 5.0
 RATINGS_CSV_HEADER = ("userId", "movieId", "rating", "timestamp")
 _YEAR = re.compile(r"\((\d{4})(?:[-–]\d{0,4})?\)\s*$")
 _NO_GENRES = "(no genres listed)"
+_IMDB_ID = re.compile(r"\btt(\d{7,})\b")
+#: Columns of ``Dataset.movies``, in order (documented on Dataset).
+MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "tags", "tag_list", "imdb_id", "tmdb_id")
+#: One parsed catalog line: movie id, title, genres, IMDb id.
+MovieRow = tuple[int, str, tuple[str, ...], str | None]
 
 
 def detect_layout(data_dir: Path) -> Layout:
@@ -64,6 +74,9 @@ def load_dataset(data_dir: Path | str) -> Dataset:
         tags_path = data_dir / "tags.csv"
         if tags_path.exists():
             movies = _attach_tags(movies, _read_tags(tags_path))
+        links_path = data_dir / "links.csv"
+        if links_path.exists():
+            movies = _attach_links(movies, _read_links(links_path))
     movies = _add_missing_movies(movies, ratings)
     return Dataset(
         ratings=ratings,
@@ -78,7 +91,8 @@ def load_dataset(data_dir: Path | str) -> Dataset:
 def dataset_fingerprint(data_dir: Path | str) -> str:
     """The key of a dataset's contents, computed without loading it (see ``fingerprint``)."""
     data_dir = Path(data_dir)
-    names = ML100K_FILES if detect_layout(data_dir) == "ml-100k" else (*CSV_FILES, "tags.csv")
+    layout = detect_layout(data_dir)
+    names = ML100K_FILES if layout == "ml-100k" else (*CSV_FILES, *CSV_OPTIONAL_FILES)
     return fingerprint([data_dir / name for name in names])
 
 
@@ -188,7 +202,7 @@ def _read_100k_movies(path: Path, genres: tuple[str, ...]) -> pd.DataFrame:
     _require_nonempty(path)
     flag_names = ("unknown", *genres)
     n_fields = 5 + len(flag_names)
-    rows: list[tuple[int, str, tuple[str, ...]]] = []
+    rows: list[MovieRow] = []
     for number, line in _lines(path, "latin-1"):
         if not line.strip():
             continue
@@ -203,7 +217,7 @@ def _read_100k_movies(path: Path, genres: tuple[str, ...]) -> pd.DataFrame:
         movie_genres = tuple(
             g for g, f in zip(flag_names, flags, strict=True) if f == "1" and g != "unknown"
         )
-        rows.append((int(fields[0]), fields[1], movie_genres))
+        rows.append((int(fields[0]), fields[1], movie_genres, _imdb_id_in(fields[4])))
     if not rows:
         raise DataError(path, "no movies in file")
     return _movie_frame(rows)
@@ -211,7 +225,7 @@ def _read_100k_movies(path: Path, genres: tuple[str, ...]) -> pd.DataFrame:
 
 def _read_csv_movies(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
     _require_nonempty(path)
-    rows: list[tuple[int, str, tuple[str, ...]]] = []
+    rows: list[MovieRow] = []
     for number, fields in _csv_rows(path):
         if number == 1:
             if [f.strip() for f in fields] != ["movieId", "title", "genres"]:
@@ -222,10 +236,10 @@ def _read_csv_movies(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
         if not _is_int(fields[0]):
             raise DataError(path, f"movie id {fields[0]!r} is not an integer", number)
         names = () if fields[2] == _NO_GENRES else tuple(g for g in fields[2].split("|") if g)
-        rows.append((int(fields[0]), fields[1].strip(), names))
+        rows.append((int(fields[0]), fields[1].strip(), names, None))
     if not rows:
         raise DataError(path, "no movies in file")
-    genres = tuple(sorted({g for _, _, names in rows for g in names}))
+    genres = tuple(sorted({g for _, _, names, _ in rows for g in names}))
     return _movie_frame(rows), genres
 
 
@@ -248,20 +262,77 @@ def _read_tags(path: Path) -> pd.DataFrame:
 
 
 def _attach_tags(movies: pd.DataFrame, tags: pd.DataFrame) -> pd.DataFrame:
+    """``tags``: every use, space-joined (the content model weighs repeats); ``tag_list``:
+    distinct tags, most used first, ties alphabetical."""
     joined = tags.groupby("movie_id")["tag"].agg(" ".join)
+    uses = tags[tags["tag"] != ""].value_counts(["movie_id", "tag"]).reset_index(name="uses")
+    uses = uses.sort_values(["movie_id", "uses", "tag"], ascending=[True, False, True])
+    distinct = uses.groupby("movie_id", sort=False)["tag"].agg(tuple)
     movies = movies.copy()
     movies["tags"] = movies["movie_id"].map(joined).fillna("").astype(str)
+    listed = movies["movie_id"].map(distinct)
+    movies["tag_list"] = [t if isinstance(t, tuple) else () for t in listed]
     return movies
 
 
-def _movie_frame(rows: list[tuple[int, str, tuple[str, ...]]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["movie_id", "title", "genres"])
+def _read_links(path: Path) -> pd.DataFrame:
+    """links.csv as movie_id, imdb_id ("tt" + at least 7 digits or None), tmdb_id (Int64)."""
+    _require_nonempty(path)
+    rows: list[tuple[int, str | None, int | None]] = []
+    for number, fields in _csv_rows(path):
+        if number == 1:
+            if [f.strip() for f in fields] != ["movieId", "imdbId", "tmdbId"]:
+                raise DataError(path, "header must be movieId,imdbId,tmdbId", number)
+            continue
+        if len(fields) != 3:
+            raise DataError(path, f"expected 3 fields, found {len(fields)}", number)
+        movie, imdb, tmdb = (f.strip() for f in fields)
+        if not _is_int(movie):
+            raise DataError(path, f"movie id {movie!r} is not an integer", number)
+        if imdb and not imdb.isdigit():
+            raise DataError(path, f"imdbId {imdb!r} is not a number", number)
+        if tmdb and not tmdb.isdigit():
+            raise DataError(path, f"tmdbId {tmdb!r} is not a number", number)
+        rows.append(
+            (int(movie), f"tt{int(imdb):07d}" if imdb else None, int(tmdb) if tmdb else None)
+        )
+    frame = pd.DataFrame(rows, columns=["movie_id", "imdb_id", "tmdb_id"])
+    return frame.drop_duplicates("movie_id", keep="last")
+
+
+def _attach_links(movies: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    by_id = links.set_index("movie_id")
+    movies = movies.copy()
+    imdb = movies["movie_id"].map(by_id["imdb_id"])
+    movies["imdb_id"] = _imdb_column(imdb)
+    movies["tmdb_id"] = movies["movie_id"].map(by_id["tmdb_id"]).astype("Int64")
+    return movies
+
+
+def _imdb_column(values: pd.Series) -> pd.Series:
+    """IMDb ids as objects, None where missing (pandas would otherwise infer str with NaN)."""
+    return pd.Series(
+        [v if isinstance(v, str) else None for v in values], index=values.index, dtype=object
+    )
+
+
+def _imdb_id_in(url: str) -> str | None:
+    """The IMDb title id ("tt0114709") in ``url``, or None (ML-100K's search URLs have none)."""
+    found = _IMDB_ID.search(url)
+    return f"tt{found.group(1)}" if found else None
+
+
+def _movie_frame(rows: list[MovieRow]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["movie_id", "title", "genres", "imdb_id"])
     frame = frame.drop_duplicates("movie_id", keep="last").reset_index(drop=True)
     frame["movie_id"] = frame["movie_id"].astype("int64")
     years = frame["title"].str.extract(_YEAR, expand=False)
     frame["year"] = pd.to_numeric(years, errors="coerce").astype("Int64")
     frame["tags"] = ""
-    return frame[["movie_id", "title", "year", "genres", "tags"]]
+    frame["tag_list"] = [()] * len(frame)
+    frame["imdb_id"] = _imdb_column(frame["imdb_id"])
+    frame["tmdb_id"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    return frame[list(MOVIE_COLUMNS)]
 
 
 def _add_missing_movies(movies: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
@@ -276,6 +347,9 @@ def _add_missing_movies(movies: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataF
             "year": pd.array([pd.NA] * missing.size, dtype="Int64"),
             "genres": [()] * missing.size,
             "tags": "",
+            "tag_list": [()] * missing.size,
+            "imdb_id": pd.array([None] * missing.size, dtype=object),
+            "tmdb_id": pd.array([pd.NA] * missing.size, dtype="Int64"),
         }
     )
     return pd.concat([movies, extra], ignore_index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from recommender.data import load_dataset
@@ -208,3 +209,120 @@ def test_fingerprint_sees_a_same_size_edit_in_the_middle(tmp_path: Path) -> None
     os.utime(ratings, ns=(2_000_000_000_000, 2_000_000_000_000))
     assert ratings.stat().st_size == len(data)
     assert dataset_fingerprint(folder) != before
+
+
+# --------------------------------------------------------------------------- film-card metadata
+
+LINKS_HEADER = "movieId,imdbId,tmdbId\n"
+
+
+def with_file(folder: Path, name: str, content: str) -> Path:
+    (folder / name).write_text(content, encoding="utf-8")
+    return folder
+
+
+def test_ml_latest_small_links_and_distinct_tags(ml_small_dir: Path) -> None:
+    movies = load_dataset(ml_small_dir).movies.set_index("movie_id")
+    toy = movies.loc[1]
+    assert (toy["imdb_id"], toy["tmdb_id"]) == ("tt0114709", 862)
+    assert toy["tag_list"][0] == "pixar"  # tagged "pixar" twice, "fun" once
+    assert set(toy["tag_list"]) == {"pixar", "fun"}
+    assert pd.isna(movies.loc[791, "tmdb_id"]) and movies.loc[791, "imdb_id"] == "tt0113610"
+    # tag_list is the distinct lower-cased tags of tags.csv, the tags text keeps every use
+    raw = pd.read_csv(ml_small_dir / "tags.csv")
+    uses = raw[raw["movieId"] == 60756]["tag"].str.strip().str.lower()
+    assert set(movies.loc[60756, "tag_list"]) == set(uses)
+    assert len(movies.loc[60756, "tag_list"]) == uses.nunique()
+    assert movies.loc[60756, "tags"] == " ".join(uses)
+    untagged = movies[movies["tags"] == ""]
+    assert (untagged["tag_list"].map(len) == 0).all()
+    assert movies["imdb_id"].map(lambda i: isinstance(i, str) and i.startswith("tt")).all()
+
+
+def test_ml100k_urls_carry_no_imdb_id(ml100k_dir: Path) -> None:
+    movies = load_dataset(ml100k_dir).movies
+    assert movies["imdb_id"].isna().all()  # every u.item URL is a title search, not an id
+    assert movies["tmdb_id"].isna().all()
+    assert (movies["tag_list"].map(len) == 0).all()
+
+
+def test_ml100k_url_with_a_title_id_is_parsed(tmp_path: Path) -> None:
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    (folder / "u.genre").write_text("unknown|0\nComedy|1\n")
+    (folder / "u.item").write_text(
+        "1|Toy Story (1995)|01-Jan-1995||http://www.imdb.com/title/tt0114709/|0|1\n"
+        "2|Heat (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Heat%20(1995)|0|0\n"
+        "3|Odd (1995)|01-Jan-1995|||0|0\n"
+    )
+    (folder / "u.data").write_text("1\t1\t4\t1\n1\t2\t3\t2\n")
+    movies = load_dataset(folder).movies.set_index("movie_id")
+    assert movies["imdb_id"].tolist() == ["tt0114709", None, None]
+
+
+def test_links_csv_pads_imdb_ids_and_allows_blanks(tmp_path: Path) -> None:
+    folder = csv_dir(tmp_path, RATINGS_HEADER + "1,1,4,1\n1,3,2,2\n")
+    with_file(folder, "links.csv", LINKS_HEADER + "1,113277,949\n2,10872600,\n7,0000001,5\n")
+    movies = load_dataset(folder).movies.set_index("movie_id")
+    assert movies.loc[1, "imdb_id"] == "tt0113277" and movies.loc[1, "tmdb_id"] == 949
+    assert movies.loc[2, "imdb_id"] == "tt10872600" and pd.isna(movies.loc[2, "tmdb_id"])
+    # movie 3 is rated but not in movies.csv: a placeholder without links
+    assert movies.loc[3, "title"] == "Movie 3" and movies.loc[3, "imdb_id"] is None
+    assert movies.loc[3, "tag_list"] == ()
+    assert 7 not in movies.index  # a link to a movie the catalog lacks adds nothing
+    assert str(movies["tmdb_id"].dtype) == "Int64"
+
+
+def test_missing_links_csv_leaves_ids_empty(tmp_path: Path) -> None:
+    movies = load_dataset(csv_dir(tmp_path, RATINGS_HEADER + "1,1,4,1\n")).movies
+    assert movies["imdb_id"].isna().all() and movies["tmdb_id"].isna().all()
+    assert list(movies.columns) == [
+        "movie_id", "title", "year", "genres", "tags", "tag_list", "imdb_id", "tmdb_id"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        ("movieId,imdb,tmdbId\n1,1,1\n", 1, "header must be movieId,imdbId,tmdbId"),
+        (LINKS_HEADER + "1,0113277,949\n2,0113277\n", 3, "expected 3 fields, found 2"),
+        (LINKS_HEADER + "x,0113277,949\n", 2, "movie id 'x' is not an integer"),
+        (LINKS_HEADER + "1,tt0113277,949\n", 2, "imdbId 'tt0113277' is not a number"),
+        (LINKS_HEADER + "1,0113277,9.5\n", 2, "tmdbId '9.5' is not a number"),
+        (LINKS_HEADER + '1,"0113277,949\n', 2, "expected 3 fields|malformed CSV"),
+    ],
+)
+def test_bad_links_lines_name_file_and_line(
+    tmp_path: Path, content: str, line: int, message: str
+) -> None:
+    folder = with_file(csv_dir(tmp_path, RATINGS_HEADER + "1,1,4,1\n"), "links.csv", content)
+    expect_error(folder, "links.csv", line, message)
+
+
+def test_tag_list_is_distinct_lower_cased_most_used_first(tmp_path: Path) -> None:
+    folder = csv_dir(tmp_path, RATINGS_HEADER + "1,1,4,1\n1,2,3,2\n")
+    tags = (
+        "userId,movieId,tag,timestamp\n"
+        "1,1,Heist,1\n2,1,  heist ,2\n3,1,Al Pacino,3\n1,1,crime,4\n2,1,al pacino,5\n"
+        "3,1,heist,6\n4,1,,7\n"
+    )
+    movies = load_dataset(with_file(folder, "tags.csv", tags)).movies.set_index("movie_id")
+    # heist x3, al pacino x2, crime x1; the empty tag is no tag
+    assert movies.loc[1, "tag_list"] == ("heist", "al pacino", "crime")
+    assert movies.loc[1, "tags"] == "heist heist al pacino crime al pacino heist "  # as before
+    assert movies.loc[2, "tag_list"] == () and movies.loc[2, "tags"] == ""
+    ties = "userId,movieId,tag,timestamp\n1,2,noir,1\n1,2,boxing,2\n"
+    movies = load_dataset(with_file(folder, "tags.csv", ties)).movies.set_index("movie_id")
+    assert movies.loc[2, "tag_list"] == ("boxing", "noir")  # equal use: alphabetical
+
+
+def test_fingerprint_covers_links_csv(tmp_path: Path) -> None:
+    from recommender.data import dataset_fingerprint
+
+    folder = csv_dir(tmp_path, RATINGS_HEADER + "1,1,4,1\n")
+    without = dataset_fingerprint(folder)
+    with_file(folder, "links.csv", LINKS_HEADER + "1,0113277,949\n")
+    linked = dataset_fingerprint(folder)
+    assert linked != without
+    with_file(folder, "links.csv", LINKS_HEADER + "1,0113277,950\n")
+    assert dataset_fingerprint(folder) != linked
