@@ -121,9 +121,10 @@ T = TypeVar("T")
 # file name ("data/u.item:12").  Film titles such as "Face/Off" have no leading slash and no
 # file extension, so they stay.
 _PATH = re.compile(
-    r"(?<![\w/.~])(?:~|\.{1,2})?/[^\s:'\"]+"
+    r"(?:(?<![\w/.~])(?:~|\.{1,2})?/[^\s/:'\"]+(?:/[^\s/:'\"]+)+"
     r"|(?<![\w/])[A-Za-z]:\\[^\s:'\"]+"
-    r"|(?<![\w/])[\w.-]+(?:/[\w.-]+)+\.\w{1,8}\b"
+    r"|(?<![\w/])[\w.-]+(?:/[\w.-]+)+\.\w{1,8}\b)"
+    r"(?::\d+)?"
 )
 
 
@@ -384,8 +385,10 @@ def build_application(
     tuning: TelegramTuning | None = None,
     buckets: UserBuckets | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """A ready Application: handlers registered, shared state in ``bot_data``."""
+    """A ready Application: handlers registered, shared state in ``bot_data``, and the
+    library loggers that could print the token pinned above DEBUG."""
     tuning = tuning or TelegramTuning()
+    quiet_library_loggers()
     builder = (
         ApplicationBuilder()
         .token(token_of(settings))

@@ -54,7 +54,7 @@ class TelegramTuning(BaseModel):
     refill_s: float = Field(4.0, gt=0)
     #: Updates handled at the same time (each person's own still one at a time, in order).
     concurrent_updates: int = Field(16, ge=1)
-    #: Total seconds one Bot API call may spend waiting between its retries.
+    #: Total seconds one Bot API call may take, its attempts and the waits between them.
     retry_budget_s: float = Field(60.0, ge=0)
     #: First backoff after a 5xx / network error; doubles per attempt up to ``backoff_max_s``.
     backoff_s: float = Field(0.5, gt=0)
@@ -118,7 +118,8 @@ class RetryingRequests(BaseRateLimiter[None]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint in self.PASS_THROUGH:
             return await callback(*args, **kwargs)
-        waited = 0.0
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         for attempt in range(1, 10_000):
             try:
                 return await callback(*args, **kwargs)
@@ -130,13 +131,14 @@ class RetryingRequests(BaseRateLimiter[None]):
             except NetworkError as error:  # 5xx, timeouts, dropped connections
                 failure = error
                 delay = min(self.tuning.backoff_max_s, self.tuning.backoff_s * 2 ** (attempt - 1))
-            if waited + delay > self.tuning.retry_budget_s:
+            spent = loop.time() - started
+            if spent + delay > self.tuning.retry_budget_s:
                 log.warning(
-                    "%s failed (attempt %d): %s; giving up after %.1f s of retries",
+                    "%s failed (attempt %d): %s; giving up after %.1f s",
                     endpoint,
                     attempt,
                     one_line(failure),
-                    waited,
+                    spent,
                 )
                 raise failure
             log.warning(
@@ -147,7 +149,6 @@ class RetryingRequests(BaseRateLimiter[None]):
                 delay,
             )
             log.debug("%s failure detail", endpoint, exc_info=failure)
-            waited += delay
             await self._sleep(delay)
         raise AssertionError("unreachable: the wait budget ends the loop")
 
@@ -267,18 +268,19 @@ async def connect(application: AnyApplication, tuning: TelegramTuning, stop: asy
             ) from None
         except TelegramError as error:
             problem = one_line(error)
-        if attempt == tuning.connect_attempts:
+        last = attempt == tuning.connect_attempts
+        log.warning(
+            "cannot reach the Telegram Bot API (attempt %d of %d): %s; %s",
+            attempt,
+            tuning.connect_attempts,
+            problem,
+            "giving up" if last else f"retrying in {delay:.1f} s",
+        )
+        if last:
             raise TelegramUnavailable(
                 f"cannot reach the Telegram Bot API after {attempt} attempts ({problem}); "
                 "check the network or TELEGRAM_API_BASE_URL"
             )
-        log.warning(
-            "cannot reach the Telegram Bot API (attempt %d of %d): %s; retrying in %.1f s",
-            attempt,
-            tuning.connect_attempts,
-            problem,
-            delay,
-        )
         if await _stopped_within(stop, delay):
             return False
         delay *= 2

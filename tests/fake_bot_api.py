@@ -87,7 +87,8 @@ def _error(status: int, description: str, **parameters: Any) -> Fault:
     return Fault("status", status, payload)
 
 
-def too_many_requests(retry_after: int = 1) -> Fault:
+def too_many_requests(retry_after: float = 1) -> Fault:
+    """A 429; the real API sends whole seconds, tests use fractions to stay fast."""
     return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
 
@@ -210,10 +211,17 @@ class FakeBotApi:
             return
         if fault is not None and fault.kind == "slow":
             self._released.wait(fault.seconds)
-        self._reply(request, 200, self._result(method, params))
+        result = self._result(method, params)
+        # Recorded before the client can read the answer, so a test that just got its reply
+        # back always finds it here; taken back if the client had already given up.
+        row = (method, params, time.monotonic())
         with self._cond:
-            self.delivered.append((method, params, time.monotonic()))
+            self.delivered.append(row)
             self._cond.notify_all()
+        if not self._reply(request, 200, result):
+            with self._cond:
+                self.delivered.remove(row)
+            return
         if self.on_delivered is not None:
             self.on_delivered(method, params)
 
@@ -247,7 +255,8 @@ class FakeBotApi:
         return OK_TRUE  # deleteWebhook, answerCallbackQuery, sendChatAction, setMyCommands…
 
     @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> bool:
+        """Send the answer; False if the client had hung up."""
         body = json.dumps(payload).encode()
         try:
             request.send_response(status)
@@ -255,8 +264,11 @@ class FakeBotApi:
             request.send_header("Content-Length", str(len(body)))
             request.end_headers()
             request.wfile.write(body)
+            request.wfile.flush()
         except OSError:  # the client gave up (its read timeout) before the answer
             request.close_connection = True
+            return False
+        return True
 
     # ------------------------------------------------------------------ scripting and reading
 
