@@ -10,6 +10,7 @@ paths.  Waits are shrunk through ``TelegramTuning`` so the whole file runs in se
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import re
@@ -29,6 +30,7 @@ from bot.parsing import RegexParser
 from bot.ratelimit import UserBuckets, is_costly_text, wait_text
 from bot.store import SqliteProfileStore
 from bot.telegram_app import NOT_TEXT, TelegramTuning, run, scrub_paths
+from bot.telegram_net import hide_secret
 from recommender.errors import DataError
 from recommender.training import ensure_trained
 from tests.conftest import REPO_ROOT, make_ratings, tiny_toolbox, write_csv_layout
@@ -512,3 +514,73 @@ def test_error_messages_keep_paths_out_of_the_chat(
 def test_scrub_paths(text: str, expected: str | None) -> None:
     assert scrub_paths(text) == (expected or text)
     assert re.search(r"/home|Users", scrub_paths(text)) is None
+
+
+def test_mixed_faults_through_polling_lose_nothing_and_log_one_line_each(
+    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three people, messages, votes and ratings, with every third reply failing in turn as a
+    429, a 502, a dropped connection and a hang, and one failed poll: after recovery every
+    message is answered once, every vote and rating stored, one log line per fault."""
+    rotation = [too_many_requests(0.05), bad_gateway(502), DROP, hang(1.0)]
+    seen: dict[str, int] = {}
+
+    def every_third(method: str, params: dict[str, Any]) -> Fault | None:
+        seen[method] = seen.get(method, 0) + 1
+        if method == "getUpdates" and seen[method] == 2:
+            return bad_gateway(502)
+        if method in ("sendMessage", "answerCallbackQuery") and seen[method] % 3 == 0:
+            return rotation[(seen[method] // 3) % len(rotation)]
+        return None
+
+    api.injector = every_third
+    movie_ids = [toolbox.movie_id(title) for title in TITLES]
+    people = (21, 22, 23)
+    for person in people:
+        api.push(text_update("give me 3 horror movies", person))
+        api.push(*(button_update(f"v1:up:{m}", person) for m in movie_ids[:4]))
+        api.push(text_update("/rate heat 4", person), text_update("I loved Fargo", person))
+        api.push(text_update("movies like alien", person))
+    texts_each, votes_each = 4, 4
+
+    def all_answered() -> bool:
+        return len(api.answered()) == texts_each * len(people) and len(
+            api.answered("answerCallbackQuery")
+        ) == votes_each * len(people)
+
+    status = serve_until(make_app(api, toolbox, store, tuning=FAST), api, all_answered, FAST)
+    assert status == 0 and all_answered()
+    for person in people:
+        replies = [p["text"] for p in api.answered() if int(p["chat_id"]) == person]
+        assert len(replies) == texts_each and not any(APOLOGY_START in r for r in replies)
+    reopened = SqliteProfileStore(store.path)
+    heat, fargo = toolbox.movie_id("Heat (1995)"), toolbox.movie_id("Fargo (1996)")
+    for person in people:
+        assert reopened.feedback_of(f"telegram:{person}") == dict.fromkeys(movie_ids[:4], True)
+        assert reopened.get(f"telegram:{person}").ratings == {heat: 4.0, fargo: 5.0}
+    reopened.close()
+    assert sum(api.faults.values()) >= 6
+    assert len(warnings_from(caplog)) == sum(api.faults.values())  # one line per fault
+    assert_quiet_and_secret(caplog)
+
+
+def test_the_log_filter_cuts_the_token_from_any_line_and_traceback() -> None:
+    """Belt and braces for ``moviebot telegram``: whatever logs the token, the root handlers
+    print it cut out (message, arguments and traceback)."""
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        hide_secret(TOKEN)
+        noisy = logging.getLogger("some.library")
+        noisy.error("POST https://api.telegram.org/bot%s/getMe", TOKEN)
+        try:
+            raise RuntimeError(f"The token `{TOKEN}` was rejected by the server.")
+        except RuntimeError:
+            noisy.exception("start failed; secret half %s", SECRET_HALF)
+    finally:
+        root.removeHandler(handler)
+    text = out.getvalue()
+    assert text.count("<token>") == 3 and "RuntimeError" in text
+    assert TOKEN not in text and SECRET_HALF not in text
