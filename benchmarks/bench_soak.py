@@ -321,7 +321,7 @@ def main() -> None:
 
             driver = threading.Thread(target=drive, daemon=True)
             driver.start()
-            status = run(app, tuning)
+            status = run(app)
             wall_s = time.monotonic() - started
             driver.join(timeout=5)
             calls = Counter(name for name, _ in api.calls)

@@ -150,6 +150,7 @@ class BotState:
     classifier: RegexParser | None = None
     #: Threads for the synchronous core, one per concurrent update.
     executor: ThreadPoolExecutor = field(default_factory=ThreadPoolExecutor)
+    tuning: TelegramTuning = field(default_factory=TelegramTuning)
 
     async def in_thread(self, call: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -414,6 +415,7 @@ def build_application(
         buckets=buckets or UserBuckets(tuning.burst, tuning.refill_s),
         classifier=RegexParser(toolbox.titles, toolbox.genres),
         executor=ThreadPoolExecutor(tuning.concurrent_updates, thread_name_prefix="moviebot"),
+        tuning=tuning,
     )
     fresh = filters.UpdateType.MESSAGE  # edited messages are not answered again
     application.add_handler(TypeHandler(Update, gatekeeper), group=-1)
@@ -447,11 +449,13 @@ def quiet_library_loggers() -> None:
 # ---------------------------------------------------------------------------- command
 
 
-def run(application: Application[Any, Any, Any, Any, Any, Any], tuning: TelegramTuning) -> int:
-    """Serve until SIGTERM/SIGINT: 0 after a clean stop, 1 (and one line) when the Bot API
-    stayed unreachable at start.  A rejected token raises ConfigError (exit 2 in the CLI)."""
+def run(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Serve until SIGTERM/SIGINT (with the tuning it was built with): 0 after a clean stop,
+    1 (and one line) when the Bot API stayed unreachable at start.  A rejected token raises
+    ConfigError (exit 2 in the CLI)."""
+    state: BotState = application.bot_data[STATE_KEY]
     try:
-        asyncio.run(serve(application, tuning, ALLOWED_UPDATES))
+        asyncio.run(serve(application, state.tuning, ALLOWED_UPDATES))
     except TelegramUnavailable as error:
         write_error(str(error))
         return 1
@@ -465,13 +469,12 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     quiet_library_loggers()
     hide_secret(token)
     conversation, store = build_conversation(settings)
-    tuning = TelegramTuning()
     try:
-        application = build_application(settings, conversation, store, tuning=tuning)
+        application = build_application(settings, conversation, store)
     except BaseException:
         store.close()
         raise
-    return run(application, tuning)
+    return run(application)
 
 
 def add_telegram_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -263,7 +263,7 @@ def test_polling_and_sigterm_close_the_store(
 ) -> None:
     """The real thing: polling the fake server, /start via getUpdates, SIGTERM."""
     store = SqliteProfileStore(tmp_path / "polling.sqlite3")
-    app = make_app(api, toolbox, store)
+    app = make_app(api, toolbox, store, tuning=TelegramTuning(poll_timeout_s=1))
     api.push(text_update("/start"))
     api.push(button_update("v1:more"))  # nothing asked yet: a toast, not a message
 
@@ -274,7 +274,7 @@ def test_polling_and_sigterm_close_the_store(
     stopper = threading.Thread(target=stop_when_answered, daemon=True)
     stopper.start()
     try:
-        status = run(app, TelegramTuning(poll_timeout_s=1))
+        status = run(app)
     finally:
         stopper.join(timeout=5)
     assert status == 0
