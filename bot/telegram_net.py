@@ -2,7 +2,7 @@
 
 * ``RetryingRequests``: every Bot API call (but getUpdates, which python-telegram-bot's polling
   loop retries itself) is retried after a 429 (waiting ``retry_after``), a 5xx, a timeout or a
-  dropped connection, with exponential backoff, until a total wait budget is spent.  Each
+  dropped connection, with exponential backoff, within a total time budget per call.  Each
   failure is one WARNING line; the traceback only at DEBUG.
 * ``PerUserUpdates``: updates are handled concurrently, but each person's own updates one at a
   time and in order, so a slow answer for one person never holds up the others.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -120,7 +121,7 @@ class RetryingRequests(BaseRateLimiter[None]):
             return await callback(*args, **kwargs)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        for attempt in range(1, 10_000):
+        for attempt in itertools.count(1):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -150,7 +151,7 @@ class RetryingRequests(BaseRateLimiter[None]):
             )
             log.debug("%s failure detail", endpoint, exc_info=failure)
             await self._sleep(delay)
-        raise AssertionError("unreachable: the wait budget ends the loop")
+        raise AssertionError("unreachable: itertools.count never ends")
 
 
 # ---------------------------------------------------------------------------- concurrency
