@@ -4,7 +4,8 @@ BENCHMARKS.md.
 The real Application (production ``TelegramTuning``, offline parser) long-polls the fake Bot API
 of ``tests/fake_bot_api.py`` on 127.0.0.1.  Each simulated person sends a script of messages
 and button presses (requests, "More", 👍/👎 on the films they were shown, ratings typed two
-ways, /profile), each one after the answer to the previous one arrived, as a person would.
+ways, /profile), each one a think time (``--think-s``, jittered) after the answer to the
+previous one arrived, as a person would.
 About ``--fault-rate`` of all Bot API calls fail: a 429 with ``retry_after``, a 5xx, a dropped
 connection, or a slow answer (under the read timeout).  Reported: messages answered, votes and
 ratings stored (read back from the SQLite database) against those sent, faults by type, reply
@@ -17,6 +18,7 @@ from the project root.  Without ``--data-dir`` it uses a small synthetic catalog
 from __future__ import annotations
 
 import argparse
+import heapq
 import logging
 import os
 import random
@@ -118,9 +120,17 @@ class Crowd:
     current step records its latency and sends their next step."""
 
     def __init__(
-        self, api: FakeBotApi, toolbox: Toolbox, titles: list[str], people: list[Person]
+        self,
+        api: FakeBotApi,
+        toolbox: Toolbox,
+        titles: list[str],
+        people: list[Person],
+        think_s: float,
     ) -> None:
         self.api = api
+        self.think_s = think_s
+        self._due: list[tuple[float, int, dict[str, Any]]] = []  # (when, chat, update) heap
+        self._wake = threading.Condition(threading.Lock())
         self.toolbox = toolbox
         self.titles = titles
         self.people = {p.chat_id: p for p in people}
@@ -133,8 +143,23 @@ class Crowd:
         self.done = 0
 
     def start(self) -> None:
+        threading.Thread(target=self._pusher, daemon=True).start()
         for person in self.people.values():
             self._next(person)
+
+    def _pusher(self) -> None:
+        """Hands each scheduled step to the fake API when its think time is over."""
+        while not self.finished.is_set():
+            with self._wake:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    timeout = self._due[0][0] - time.monotonic() if self._due else 0.1
+                    self._wake.wait(max(0.0, min(timeout, 0.1)))
+                    if self.finished.is_set():
+                        return
+                _, chat_id, update = heapq.heappop(self._due)
+            with self.lock:
+                self.people[chat_id].sent_at = time.monotonic()
+            self.api.push(update)
 
     def on_delivered(self, method: str, params: dict[str, Any]) -> None:
         if method == "sendMessage":
@@ -190,8 +215,11 @@ class Crowd:
             )
         else:
             person.waiting_for = frozenset({("sendMessage", str(person.chat_id))})
-        person.sent_at = time.monotonic()
-        self.api.push(update)
+        # A person reads the answer before the next step (0.5-1.5 x the think time).
+        when = time.monotonic() + self.think_s * self.rng.uniform(0.5, 1.5)
+        with self._wake:
+            heapq.heappush(self._due, (when, person.chat_id, update))
+            self._wake.notify()
 
     def _update(self, person: Person, action: str, fresh: list[int]) -> dict[str, Any]:
         rng, genres = self.rng, self.toolbox.genres
@@ -287,6 +315,7 @@ def main() -> None:
     parser.add_argument("--fault-rate", type=float, default=0.10, help="share of failed calls")
     parser.add_argument("--data-dir", type=Path, help="MovieLens folder (default: synthetic)")
     parser.add_argument("--model-dir", type=Path, help="trained-model cache (default: temp)")
+    parser.add_argument("--think-s", type=float, default=1.0, help="pause between steps")
     parser.add_argument("--timeout", type=float, default=600.0, help="give up after (s)")
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
@@ -305,7 +334,7 @@ def main() -> None:
         store = SqliteProfileStore(Path(scratch) / "soak.sqlite3")
         people = make_people(args.users, rng)
         with FakeBotApi() as api:
-            crowd = Crowd(api, toolbox, titles, people)
+            crowd = Crowd(api, toolbox, titles, people, args.think_s)
             api.on_delivered = crowd.on_delivered
             api.injector = Faults(args.fault_rate, random.Random(args.seed + 1))
             tuning = TelegramTuning(poll_timeout_s=1)

@@ -142,6 +142,7 @@ class FakeBotApi:
         self._cond = threading.Condition()
         self._released = threading.Event()  # set on stop(): hanging requests give up
         self._message_ids = itertools.count(1000)
+        self._update_ids = itertools.count(1)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -273,8 +274,13 @@ class FakeBotApi:
     # ------------------------------------------------------------------ scripting and reading
 
     def push(self, *updates: dict[str, Any]) -> None:
+        """Make updates available to getUpdates.  Like Telegram, the server numbers them as
+        they arrive (``update_id`` is overwritten in place), so one pushed late is never
+        skipped by an offset that already moved past the id it was built with."""
         with self._cond:
-            self.updates.extend(updates)
+            for update in updates:
+                update["update_id"] = next(self._update_ids)
+                self.updates.append(update)
             self._cond.notify_all()
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
