@@ -19,6 +19,7 @@ from pydantic import Field
 
 from recommender.data.vocabulary import Vocabulary
 from recommender.models._interactions import csr_from_state, csr_state
+from recommender.models._similarity import unit_rows
 from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
 
 __all__ = ["ContentTfidf", "ContentTfidfConfig", "item_documents"]
@@ -44,13 +45,6 @@ def item_documents(movies: pd.DataFrame, items: Vocabulary) -> list[str]:
         title = _YEAR_SUFFIX.sub("", str(row["title"]))
         docs.append(f"{genres} {title} {row['tags']}")
     return docs
-
-
-def _normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Scale each row to unit L2 norm (empty rows stay empty)."""
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ matrix)
 
 
 class ContentTfidfConfig(ModelConfig):
@@ -104,7 +98,7 @@ class ContentTfidf(Recommender):
         liked = ratings.copy()
         liked.data = (ratings.data >= np.repeat(means, counts)).astype(np.float32)
         liked.eliminate_zeros()
-        return _normalize_rows(sp.csr_matrix(liked @ self.item_vectors, dtype=np.float32))
+        return unit_rows(liked @ self.item_vectors, np.float32)
 
     def similar_items(self, item: int, n: int) -> tuple[IndexArray, npt.NDArray[np.float32]]:
         """The ``n`` items with the most similar text to ``item`` (itself excluded)."""

@@ -22,8 +22,9 @@ from recommender.models.base import Recommender
 from recommender.models.ease import EASE, EASEConfig, ease_weights
 from recommender.models.ials import ImplicitALS, ImplicitALSConfig, confidence_matrix
 from recommender.models.popularity import CountPopularity
-from recommender.models.rp3beta import rp3beta_dense, rp3beta_similarity
+from recommender.models.rp3beta import rp3beta_similarity
 from recommender.splits import IndexedSplit, index_split, user_time_split
+from tests.recommender.models.references import rp3beta_dense
 
 RANKERS = ("ease", "ials", "rp3beta")
 
@@ -64,16 +65,39 @@ def test_ease_scores_are_history_times_b() -> None:
     np.testing.assert_allclose(model.score([2, 0]), x[[2, 0]] @ b, rtol=1e-5, atol=1e-6)
 
 
-def test_ease_refuses_a_60k_catalog_before_allocating() -> None:
+def test_ease_refuses_a_60k_head_before_allocating() -> None:
+    whole_catalog = EASEConfig(max_items=60_000)
     started = time.perf_counter()
     with pytest.raises(ModelTooLargeError, match=r"60,000 x 60,000.*GB"):
-        EASE.check_size(EASEConfig(), n_users=162_000, n_items=60_000, nnz=25_000_000)
+        EASE.check_size(whole_catalog, n_users=162_000, n_items=60_000, nnz=25_000_000)
     assert time.perf_counter() - started < 0.1
     # fit() runs the same check first: a 60K-item matrix with three ratings is refused at once
     train = sp.csr_matrix(([5.0, 4.0, 3.0], ([0, 1, 2], [0, 30_000, 59_999])), shape=(3, 60_000))
     with pytest.raises(ModelTooLargeError):
-        EASE().fit(train)
-    EASE.check_size(EASEConfig(), n_users=600, n_items=10_000, nnz=100_000)  # ml-latest-small fits
+        EASE(whole_catalog).fit(train)
+    # the default head (the most-rated items) fits any catalog
+    EASE.check_size(EASEConfig(), n_users=162_000, n_items=60_000, nnz=25_000_000)
+
+
+def test_ease_head_is_the_most_interacted_items_and_the_tail_ranks_below_it() -> None:
+    # items 0..3 rated by 3, 4, 2, 1 users; with max_items = 2 the head is items 0 and 1
+    dense = np.array([[5, 5, 4, 0], [4, 5, 0, 5], [5, 4, 4, 0], [0, 4, 0, 0]], dtype=np.float32)
+    train = sp.csr_matrix(dense)
+    model = EASE(EASEConfig(l2=1.0, max_items=2)).fit(train)
+    np.testing.assert_array_equal(model.head, [0, 1])
+    # the head's scores are exactly EASE fitted on the head columns alone
+    head_only = EASE(EASEConfig(l2=1.0)).fit(sp.csr_matrix(dense[:, :2]))
+    users = np.array([0, 1, 2, 3])
+    scores = model.score(users)
+    np.testing.assert_allclose(scores[:, :2], head_only.score(users), rtol=1e-5, atol=1e-6)
+    # every tail item ranks below every head item, the more-rated tail item first
+    assert np.all(scores[:, 2:].max(axis=1) < scores[:, :2].min(axis=1))
+    assert np.all(scores[:, 2] > scores[:, 3])
+    # a state round trip keeps the head
+    restored = EASE(model.config)
+    restored.set_state(model.get_state())
+    restored.mark_loaded(*train.shape)
+    np.testing.assert_array_equal(restored.score(users), scores)
 
 
 # --------------------------------------------------------------------------- RP3beta
