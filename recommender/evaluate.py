@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ import pandas as pd
 
 from recommender.data import Dataset
 from recommender.errors import ConfigError, DataError, ModelError
+from recommender.fitting import Fitter
 from recommender.metrics import ranking_metrics, rmse, top_k
 from recommender.models import get_model_class, make_model
 from recommender.models.base import Recommender
@@ -185,8 +185,12 @@ def evaluate_split(
     dump_recs: Path | None = None,
     dump_predictions: Path | None = None,
     progress: Progress | None = None,
+    fitter: Fitter | None = None,
 ) -> EvaluationReport:
-    """Evaluate ``models`` on an indexed split (``movies`` feeds models that need item text)."""
+    """Evaluate ``models`` on an indexed split (``movies`` feeds models that need item text).
+
+    ``fitter`` (fitting on ``indexed.train``) lets several calls share fitted models; by
+    default each call fits its own."""
     if k < 1:
         raise ConfigError(f"k must be at least 1, got {k}")
     params = params or {}
@@ -204,13 +208,14 @@ def evaluate_split(
         preds_out = (
             stack.enter_context(write_atomic(dump_predictions)) if dump_predictions else None
         )
-        for name in models:  # one fitted model alive at a time
-            model = make_model(name, **dict(params.get(name, {})))
+        # each distinct model (a blend's parts included) is fitted once, and dropped as soon
+        # as no later model in the list needs it
+        requests = [(name, params.get(name, {})) for name in models]
+        fitter = fitter or Fitter(train, item_text, requests=requests)
+        for name, model_params in requests:
             if progress:
                 progress(f"fitting {name} on {train.nnz:,} ratings")
-            started = time.perf_counter()
-            model.fit(train, item_text=item_text if model.needs_item_text else None)
-            fit_seconds = time.perf_counter() - started
+            model, fit_seconds = fitter.fit(name, model_params)
             result = _score_model(name, model, targets, k, fit_seconds, recs_out, preds_out)
             results.append(result)
             if progress:
