@@ -68,7 +68,8 @@ class Fitter:
         key = model_key(model.name, model.config)
         if key in self._fitted:
             found = self._fitted[key]
-            self._release(key)
+            for used in _keys(model):  # the request counted the blend's parts as well
+                self._release(used)
             return found
         parts_config = model.part_configs(model.config)
         if parts_config:
