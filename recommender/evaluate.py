@@ -438,6 +438,6 @@ def _item_text(indexed: IndexedSplit, movies: pd.DataFrame | None) -> list[str]:
     """One document per train item index (empty text where the catalog lacks the movie)."""
     if movies is None:
         raise ModelError("a model needs item text (titles, genres) but no catalog was given")
-    from recommender.models.content import item_documents  # sklearn: only when needed
+    from recommender.models.content import item_documents
 
     return item_documents(movies, indexed.items)
