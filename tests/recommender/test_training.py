@@ -3,6 +3,7 @@ choice and its figures are stored and reloaded, and shared blend parts are fitte
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -106,6 +107,15 @@ def test_without_validation_the_first_candidate_serves(
 ) -> None:
     choice = choose_ranker(dataset)
     assert (choice.name, choice.candidates) == ("bad", {})
+
+
+def test_validation_with_nothing_to_score_falls_back_to_the_first_candidate(
+    dataset: Dataset, fake_candidates: None
+) -> None:
+    disliked = dataclasses.replace(dataset, ratings=dataset.ratings.assign(rating=2.0))
+    choice = choose_ranker(disliked, validation=validation_split(disliked))
+    assert choice.name == "bad"  # no held-out rating is relevant: no NDCG to compare
+    assert all("ndcg@10" not in figures for figures in choice.candidates.values())
 
 
 def test_real_candidates_the_chosen_one_has_the_top_validation_ndcg(dataset: Dataset) -> None:
