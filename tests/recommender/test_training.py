@@ -221,3 +221,11 @@ def test_fitter_forgets_models_no_later_request_needs(tiny_train: sp.csr_matrix)
     other, _ = fitter.fit("ease-rp3", {"ease_weight": 0.7})
     assert other.ease is ease and other.rp3beta is blend.rp3beta  # type: ignore[attr-defined]
     assert fitter._fitted == {}  # every request served: nothing left in memory
+
+
+def test_tuning_a_blend_fits_its_parts_once(dataset: Dataset, count_fits: dict[str, int]) -> None:
+    from recommender.tuning import tune
+
+    result = tune(dataset, ["ease-rp3"])["ease-rp3"]
+    assert result.tried == 5  # every ease_weight of the grid was scored
+    assert count_fits == {"ease": 1, "rp3beta": 1}
