@@ -69,14 +69,30 @@ def top_k(scores: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.int64]:
     k = min(k, n_cols)
     if k == 0:
         return np.zeros((n_rows, 0), dtype=np.int64)
-    part = (
-        np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        if k < n_cols
-        else np.tile(np.arange(n_cols), (n_rows, 1))
-    )
+    if k < n_cols:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        _lowest_ties_at_the_cut(scores, part)
+    else:
+        part = np.tile(np.arange(n_cols), (n_rows, 1))
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)
     return np.take_along_axis(part, order, axis=1).astype(np.int64)
+
+
+def _lowest_ties_at_the_cut(scores: npt.NDArray[np.floating], part: npt.NDArray[np.intp]) -> None:
+    """Make ``part`` (each row's k best, as argpartition chose them) take the lowest indices
+    among the items tied with the k-th score: argpartition picks tied items arbitrarily, so
+    a top-k and a longer top-k of the same scores could disagree on their common head."""
+    k = part.shape[1]
+    cut = np.take_along_axis(scores, part, axis=1).min(axis=1, keepdims=True)
+    above = scores > cut
+    tied = scores == cut
+    n_tied_in = k - above.sum(axis=1)
+    straddle = np.flatnonzero(tied.sum(axis=1) > n_tied_in)  # more ties than slots left
+    if straddle.size:
+        tied_rank = np.cumsum(tied[straddle], axis=1)
+        take = above[straddle] | (tied[straddle] & (tied_rank <= n_tied_in[straddle, None]))
+        part[straddle] = np.nonzero(take)[1].reshape(straddle.size, k)
 
 
 @dataclass(frozen=True)
