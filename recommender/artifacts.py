@@ -275,7 +275,7 @@ def _load_seen(path: Path, shape: tuple[int, int]) -> sp.csr_matrix:
 class _MovieRecord(BaseModel):
     """One film in ``catalog.json``: the Dataset.movies columns serving needs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "1999" is not a year
 
     movie_id: int
     title: str
