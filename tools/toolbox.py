@@ -1,9 +1,12 @@
-"""The recommender as typed tools: recommend for a person, similar to a title, popular, rate.
+"""The recommender as typed tools: recommend for a person, similar to a film, popular, rate.
 
 Each tool takes a pydantic argument model — its docstring and field descriptions are what an
 LLM reads when the tools are offered for function calling — plus the caller's context (the
-profile), and returns typed results.  ``Toolbox`` holds what every tool needs: the loaded
-models (``recommender.serving.MovieRecommender``) and the one title resolver.
+profile), and returns typed results: list tools a ``MovieList`` (the films, how many passed the
+filter and ``exclude``, how many catalog films match the filter at all, a note).  ``Toolbox``
+holds what every tool needs: the loaded models (``recommender.serving.MovieRecommender``), their
+``Catalog`` (``toolbox.catalog``: ids, titles, film cards, filters) and the one title resolver.
+Films are passed by id once resolved; a typed title is still accepted and resolved here.
 """
 
 from __future__ import annotations
