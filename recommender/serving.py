@@ -44,6 +44,11 @@ SIMILAR_CF_SHRINK = 200.0
 MIN_RATINGS_FOR_POPULAR = 10
 #: A rating at or above this is a "liked" film a personal pick can be explained by.
 LIKED_STARS = 4.0
+#: How hard "not for me" films push their likes down: their fold-in scores, scaled to the
+#: person's own, are subtracted at this weight.  Weak on purpose: one dismissed film should
+#: not empty a genre.  (A low star rating cannot say this: the implicit rankers read any
+#: rating as "watched it", so a 1-star fold-in still raises similar films.)
+DISLIKE_WEIGHT = 0.3
 
 #: Builds the reasons of a call's picks (item indices, best first).
 _Reasons = Callable[[npt.NDArray[np.int64]], list[str]]
@@ -114,18 +119,23 @@ class MovieRecommender:
         *,
         exclude: Collection[int] = (),
         filter: ItemFilter | None = None,
+        dislikes: Collection[int] = (),
     ) -> ItemList:
         """Personal top-k from the ranking model, for a dataset user id or for someone outside
         the data from their ratings {movie id: stars} (folded in, no retraining).  Rated films
         (and their copies) are never returned; ratings of films the catalog lacks are ignored.
+
+        ``dislikes`` (movie ids the person called "not for me", unrated) is a weak negative
+        signal: those films are excluded and films like them ranked lower (DISLIKE_WEIGHT).
         """
+        exclude = {*exclude, *dislikes}
         if isinstance(user, Mapping):
-            return self._for_ratings(user, k, exclude, filter)
+            return self._for_ratings(user, k, exclude, filter, dislikes)
         index = int(self.trained.users.index([int(user)])[0])
         if index < 0:
             raise ConfigError(f"unknown user {user}: not in the training data")
         ranker = self.trained[self.ranker]
-        scores = ranker.score(np.array([index]))[0]
+        scores = self._pushed_down(ranker.score(np.array([index]))[0], dislikes)
         row = self.trained.seen[index]
         candidates = self._candidates(filter, exclude, row.indices)
         liked = row.indices[row.data >= LIKED_STARS]
@@ -218,6 +228,7 @@ class MovieRecommender:
         k: int,
         exclude: Collection[int],
         flt: ItemFilter | None,
+        dislikes: Collection[int],
     ) -> ItemList:
         ids = np.fromiter((int(m) for m in ratings), dtype=np.int64, count=len(ratings))
         stars = np.fromiter((float(r) for r in ratings.values()), dtype=np.float32, count=ids.size)
@@ -230,12 +241,38 @@ class MovieRecommender:
             (stars, (np.zeros(indices.size, dtype=np.int64), indices)),
             shape=(1, len(self.catalog)),
         )
-        scores = self.trained[self.ranker].score_new_users(row)[0]
+        scores = self._pushed_down(self.trained[self.ranker].score_new_users(row)[0], dislikes)
         candidates = self._candidates(flt, exclude, indices)
         liked = indices[stars >= LIKED_STARS]
         return self._ranked(
             scores, k, candidates, lambda top: self._because(top, liked), new_user=row
         )
+
+    def _pushed_down(
+        self, scores: npt.NDArray[np.float32], dislikes: Collection[int]
+    ) -> npt.NDArray[np.float32]:
+        """``scores`` minus the disliked films' own fold-in (as if liked), scaled to the
+        person's score range: what someone who liked them would get is what to avoid."""
+        indices = self.catalog.indices_of(dislikes)
+        indices = indices[indices >= 0]
+        if not indices.size:
+            return scores
+        row = sp.csr_matrix(
+            (
+                np.full(indices.size, 5.0, dtype=np.float32),
+                (np.zeros(indices.size, dtype=np.int64), indices),
+            ),
+            shape=(1, len(self.catalog)),
+        )
+        against = self.trained[self.ranker].score_new_users(row)[0]
+        finite = np.isfinite(scores) & np.isfinite(against)
+        spread, against_spread = (
+            float(np.ptp(x[finite])) if finite.any() else 0.0 for x in (scores, against)
+        )
+        if spread <= 0 or against_spread <= 0:
+            return scores
+        centered = against - float(np.mean(against[finite]))
+        return (scores - DISLIKE_WEIGHT * spread / against_spread * centered).astype(np.float32)
 
     def _candidates(
         self,

@@ -113,18 +113,20 @@ class Toolbox:
         person's own ratings folded in, else (nobody yet) popular picks and an invitation to
         rate (``note``).
 
-        Rated movies are never recommended; ``exclude`` (e.g. already shown) is skipped too.
-        Ratings of movies this catalog lacks (a profile kept across datasets) are ignored.
+        Rated movies are never recommended; ``exclude`` (e.g. already shown) is skipped too, and
+        so are the profile's ``dislikes``, which also rank films like them lower.  Ratings of
+        movies this catalog lacks (a profile kept across datasets) are ignored.
         """
         service, skip, flt = self.recommender, {*args.exclude, *exclude}, args.item_filter()
+        dislikes = profile.dislikes
         if profile.dataset_user is not None:
-            return self._list(
-                service.recommend(profile.dataset_user, args.k, exclude=skip, filter=flt)
-            )
-        known = {m: r for m, r in profile.ratings.items() if self.catalog.index_of(m) >= 0}
-        if known:
-            return self._list(service.recommend(known, args.k, exclude=skip, filter=flt))
-        picks = service.popular(args.k, exclude=skip, filter=flt)
+            user: int | dict[int, float] = profile.dataset_user
+        else:
+            user = {m: r for m, r in profile.ratings.items() if self.catalog.index_of(m) >= 0}
+        if user or isinstance(user, int):
+            picks = service.recommend(user, args.k, exclude=skip, filter=flt, dislikes=dislikes)
+            return self._list(picks)
+        picks = service.popular(args.k, exclude={*skip, *dislikes}, filter=flt)
         return self._list(picks, note=RATE_INVITATION)
 
     def similar_to(self, args: SimilarArgs, exclude: Collection[int] = ()) -> MovieList:
@@ -138,8 +140,11 @@ class Toolbox:
     def popular(
         self, args: PopularArgs, profile: Profile | None = None, exclude: Collection[int] = ()
     ) -> MovieList:
-        """Bayesian-average ranking within the filter; films the person rated are skipped."""
-        skip = {*args.exclude, *exclude, *(profile.ratings if profile else ())}
+        """Bayesian-average ranking within the filter; films the person rated or dismissed
+        are skipped."""
+        skip = {*args.exclude, *exclude}
+        if profile is not None:
+            skip |= {*profile.ratings, *profile.dislikes}
         picks = self.recommender.popular(args.k, exclude=skip, filter=args.item_filter())
         return self._list(picks)
 

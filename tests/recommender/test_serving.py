@@ -185,3 +185,26 @@ def test_bad_requests_are_config_errors(service: MovieRecommender) -> None:
         service.similar_items(99999, K)
     with pytest.raises(ConfigError, match="k must be"):
         service.popular(0)
+
+
+def scores_by_id(picks: ItemList) -> dict[int, float]:
+    return dict(zip(picks.ids.tolist(), picks.scores.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("user", [1002, {502: 5.0, 506: 4.0, 511: 2.0}])
+def test_a_dismissed_film_is_never_listed_and_its_likes_move_down(
+    service: MovieRecommender, user: int | dict[int, float]
+) -> None:
+    everything = len(service.catalog)
+    before = scores_by_id(service.recommend(user, everything))
+    disliked = next(iter(before))  # the top pick, waved away
+    after = scores_by_id(service.recommend(user, everything, dislikes=[disliked]))
+    assert disliked not in after and set(after) == set(before) - {disliked}
+    near = [m for m in service.similar_items(disliked, 5).ids.tolist() if m in after]
+    change = {m: after[m] - before[m] for m in after}
+    others = [change[m] for m in after if m not in near]
+    assert near and max(change[m] for m in near) < np.mean(others)  # its likes lose most
+    # a low star rating instead: the rankers read it as "watched", so its likes gain
+    if isinstance(user, dict):
+        rated_low = scores_by_id(service.recommend({**user, disliked: 1.0}, everything))
+        assert np.mean([rated_low[m] - before[m] for m in near]) > 0

@@ -118,3 +118,16 @@ def test_one_film_exactly(toolbox: Toolbox) -> None:
     with pytest.raises(ConfigError, match="no catalog movie"):
         toolbox.rate(RateArgs(movie_id=123456, rating=4), store.get("u"), store)
     assert store.get("u").ratings == {fargo: 4.5}
+
+
+def test_dismissed_films_are_never_listed(toolbox: Toolbox) -> None:
+    fargo = toolbox.movie_id("Fargo")
+    top = ids(toolbox.popular(PopularArgs(k=3)))
+    for profile in (
+        Profile(user_key="n", dislikes=frozenset(top)),  # nothing rated: popular picks
+        Profile(user_key="r", ratings={fargo: 5.0}, dislikes=frozenset(top)),
+        Profile(user_key="d", dataset_user=1002, dislikes=frozenset(top)),
+    ):
+        picks = toolbox.recommend_for_user(RecommendArgs(k=10), profile)
+        assert len(picks.results) == 10 and not set(top) & set(ids(picks))
+        assert not set(top) & set(ids(toolbox.popular(PopularArgs(k=10), profile)))
