@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.parsing import Parser, clean_text
-from recommender.errors import ConfigError, MovieBotError
+from recommender.errors import MovieBotError
 from tools.dispatch import dispatch
 from tools.profiles import Profile, ProfileStore
 from tools.results import Reply
@@ -139,7 +139,7 @@ class Conversation:
         if more:
             return self._more(user_key)
         movie_id = int(vote_id or pick_id or rate_id)
-        if self.toolbox.recommender.item_index(movie_id) < 0:  # forged, or from another catalog
+        if self.toolbox.catalog.index_of(movie_id) < 0:  # forged, or from another catalog
             return ChatReply(message=EXPIRED)
         if not pick:  # a film listed twice is one film: stored under the copy standing for it
             movie_id = self.toolbox.canonical_id(movie_id)
@@ -341,16 +341,11 @@ class Conversation:
     # ------------------------------------------------------------------ helpers
 
     def _genre_or_none(self, text: str) -> str | None:
-        if not text:
-            return None
-        try:
-            return self.toolbox.recommender.genre_name(text)
-        except ConfigError:
-            return None
+        return self.toolbox.catalog.genre_name(text) if text else None
 
     def _title(self, movie_id: int) -> str:
-        index = self.toolbox.recommender.item_index(movie_id)
-        return self.toolbox.recommender.titles[index] if index >= 0 else f"movie {movie_id}"
+        index = self.toolbox.catalog.index_of(movie_id)
+        return self.toolbox.catalog.titles[index] if index >= 0 else f"movie {movie_id}"
 
     def _movie_id(self, title: str) -> int:
         return self.toolbox.movie_id(title)
