@@ -13,10 +13,12 @@ import logging
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from bot.parsing import vocabulary as vocab
-from bot.parsing.base import clean_text
-from tools.schema import DEFAULT_K, MAX_K, Intent, Query, query_model
+from bot.parsing.base import ParseContext, clean_text
+from bot.parsing.constraints import Constraints, find_constraints, find_refs
+from tools.schema import DEFAULT_K, FOLLOW_UP_INTENTS, MAX_K, Intent, Query, query_model
 from tools.titles import COMMON_WORDS, NUMBER_WORDS, Mention, TitleIndex
 
 __all__ = ["RegexParser"]
@@ -107,6 +109,83 @@ _GENERIC_SLOT = _words(
 )
 
 
+# ---------------------------------------------------------------- conversational cues
+_LIST_INTENTS: tuple[Intent, ...] = ("recommend_genre", "similar_to", "popular", "more", "refine")
+_ABOUT_THE_BOT = re.compile(
+    r"(?<![\w'])(?:about (?:you|yourself|this bot|the bot|moviebot|this app)|how (?:do|does) "
+    r"(?:you|this|it) work)(?![\w'])"
+)
+_DETAILS = _words(vocab.DETAILS_CUES)
+_SEEN = re.compile(
+    rf"(?<![\w'])(?<!have you )(?<!did you )(?<!you )(?<!you've )(?:{vocab.SEEN_CUES})(?![\w'])"
+)
+_NOT_SEEN = _words(vocab.NOT_SEEN)
+_ACCEPT = _words(vocab.ACCEPT_CUES)
+_REJECT = _words(vocab.REJECT_CUES)
+_SIMILAR_TO_SHOWN = _words(
+    r"similar|(?:anything|something|more|others?|ones?|films?|movies?|stuff) like|same kind|"
+    r"along the lines|in the vein|akin to|reminds? me|comparable|alternatives? to|"
+    r"more of (?:those|these|that|them|it|this)"
+)
+_SIMILAR_ALONE = _words(r"similar|similar ones|others like")
+_REQUEST_FRESH = _words(
+    r"recommend\w*|suggest\w*|what should (?:i|we)|give me|find me|looking for|i want|we want|"
+    r"in the mood|what (?:can|could|do) (?:i|we) watch|any ideas|"
+    rf"(?:{_NUMBER}) (?:{vocab.MOVIE_NOUNS})"
+)
+_OPINION_ON_POINTER = re.compile(
+    rf"(?<![\w'])(?:(?:loved|liked|enjoyed|hated|disliked|love|like|adored|adore)\s+"
+    rf"(?:{vocab.POINTERS})|(?:it|that|this|that one|this one)\s+(?:was|is|'s))(?![\w'])|"
+    rf"^\W*(?:it|that)'s\s"
+)
+_MORE = re.compile(
+    rf"(?<![\w'])(?:{vocab.MORE_CUES})(?![\w'])"
+    r"(?!\s+(?:recent|modern|classic|like|of|about|info|details|similar|\w+er)(?![\w']))"
+)
+_REFINE = re.compile(
+    r"^\W*(?:only(?!\s+(?:one|two|three|four|five|\d))|just (?:the )?ones|but|and|also|how about|"
+    r"what about|maybe|actually|preferably|ideally|no|not|nothing|without|except|none|"
+    r"make (?:it|them|that)|can (?:it|they|you make)|could (?:it|they|you)|ones?|too|i'?m not|"
+    r"i am not|not really|prefer|i'?d prefer|i'?d rather|rather|instead|any (?:of )?(?:those|them|"
+    r"these)|(?:some|any)thing (?:more|less|older|newer|funnier|scarier|lighter|darker))(?![\w'])|"
+    r"(?<![\w'])(?:though|instead|rather than|only (?:the )?ones|ones (?:from|that|with|made|set|"
+    r"about|before|after)|too \w+ for (?:me|us|my)|not (?:really )?(?:a|an) [\w-]+ (?:person|fan|guy|"
+    r"girl|type)|funnier|scarier|more (?:romantic|violent|scary|funny|dramatic|action)|less \w+)"
+    r"(?![\w'])"
+)
+
+
+@dataclass
+class _Genres:
+    """The genres a message names: the first one, further required ones, alternatives, and
+    the excluded (negated) ones."""
+
+    first: str | None = None
+    also: list[str] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+
+def _inside(mention: Mention, spans: Sequence[tuple[int, int]]) -> bool:
+    """The mention lies within one of ``spans`` (a position, a pointer or a keyword phrase)."""
+    return any(a <= mention.start and mention.end <= b for a, b in spans)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` blanked out (same length, so other spans stay valid)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+_EXCLUDING = re.compile(r"(?<![\w'])(?:too|less|not too)\s+(?:\w+\s+)?$")
+_ALTERNATIVE = re.compile(r"(?<![\w'])(?:or|either)(?![\w'])")
+
+
 class RegexParser:
     """Rule-based ``Parser``: no network, no model; the default chat parser."""
 
@@ -121,6 +200,9 @@ class RegexParser:
             name = self._catalog_genre(canonical)
             if name is not None:
                 self._genre_patterns.append((name, _words(pattern)))
+        self._genre_phrase = re.compile(
+            "|".join(f"(?:{pattern})" for pattern in vocab.GENRE_PATTERNS.values())
+        )
 
     def _catalog_genre(self, canonical: str) -> str | None:
         """This catalog's spelling of a genre ("Children's" in ML-100K, "Children" in CSV)."""
@@ -132,8 +214,11 @@ class RegexParser:
         return None
 
     # ------------------------------------------------------------------ entry
-    def parse(self, text: str) -> Query:
-        """Parse one chat message; never raises (a failure logs and answers help)."""
+    def parse(self, text: str, context: ParseContext | None = None) -> Query:
+        """Parse one chat message; never raises (a failure logs and answers help).
+
+        ``context`` is ignored: the rules read positions ("the second one" = refs [2]) and
+        leave resolving them against the list shown to the conversation."""
         try:
             return self._parse(clean_text(text))
         except Exception:  # the chat must keep going whatever the input
@@ -145,27 +230,113 @@ class RegexParser:
         low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
         if not low or _GREETING_ONLY.match(low):
             return self._query(intent="help", genre=None, title=None, k=DEFAULT_K)
-        mention = self._pick_mention(text, low)
+        # Years and positions are not titles: "older than 1980", "the second one"; but a title
+        # wins over a position or a keyword inside it ("Murder in the First", "All About Eve").
+        constraints = find_constraints(low, self._genre_phrase)
+        refs, ref_spans, pointer_only = find_refs(low)
+        hard = constraints.year_rule_spans
+        soft = [*constraints.decade_spans, *constraints.keyword_spans, *ref_spans]
+        mention = self._pick_mention(_mask(text, hard), _mask(low, hard))
+        if mention is not None and _inside(mention, soft) and not mention.quoted:
+            hidden = [*constraints.spans, *([] if pointer_only else ref_spans)]
+            mention = self._pick_mention(_mask(text, hidden), _mask(low, hidden))
+            if mention is not None and _inside(mention, ref_spans if pointer_only else []):
+                mention = None  # "seen it, loved it", "that one": the film shown, not "It"
         masked = low
         title: str | None = None
         if mention is not None:
-            masked = low[: mention.start] + " " * (mention.end - mention.start) + low[mention.end :]
+            masked = _mask(low, [(mention.start, mention.end)])
             title = mention.resolution.title or mention.text.strip(" \"'“”")
-        genre = self._genre(masked)
+            if any(_overlap(s, (mention.start, mention.end)) for s in [*soft, *hard]):
+                constraints = find_constraints(masked, self._genre_phrase)
+                refs, ref_spans, pointer_only = find_refs(masked)
+        masked = _mask(masked, [*constraints.year_spans, *([] if pointer_only else ref_spans)])
+        genres = self._genres(masked)
+        genre = genres.first
         rating = self._rating(masked)
-        intent = self._intent(masked, mention, rating)
-        if intent not in ("similar_to", "rate"):
+        intent = self._follow_up(masked, mention, rating, refs, pointer_only, genres, constraints)
+        if intent is None:
+            intent = self._intent(masked, mention, rating)
+        if intent not in ("similar_to", "rate", *FOLLOW_UP_INTENTS):
             title = None
-        if intent in ("rate", "help"):
+        lists = intent in _LIST_INTENTS
+        if not lists:
             genre = None
-        k = self._count(masked) if intent not in ("rate", "help") else DEFAULT_K
+        k = self._count(masked) if lists else DEFAULT_K
+        points = intent in FOLLOW_UP_INTENTS or (intent in ("similar_to", "rate") and not title)
+        if points and not refs and not title:
+            refs = [0]  # "seen it", "sounds good": the film just named or shown
         return self._query(
             intent=intent,
             genre=genre,
             title=title,
             k=k,
             rating=rating if intent == "rate" and rating != OUT_OF_RANGE else None,
+            also_genres=genres.also if lists else [],
+            or_genres=genres.alternatives if lists else [],
+            exclude_genres=genres.excluded if lists else [],
+            year_min=constraints.year_min if lists else None,
+            year_max=constraints.year_max if lists else None,
+            recent=constraints.recent and lists,
+            era_shift=constraints.era_shift if lists else None,
+            keywords=constraints.keywords if lists else [],
+            refs=refs if points else [],
         )
+
+    def _follow_up(
+        self,
+        masked: str,
+        mention: Mention | None,
+        rating: float | None,
+        refs: list[int],
+        pointer_only: bool,
+        genres: _Genres,
+        constraints: Constraints,
+    ) -> Intent | None:
+        """The conversational intents (about the list just shown, or a film just named), or
+        None for the request intents of the labeling order."""
+        positional = bool(refs) and not pointer_only
+        if _ABOUT_THE_BOT.search(masked):
+            return None
+        if _DETAILS.search(masked):
+            return "details"
+        similar = _SIMILAR.search(masked) or _LIKE_BEFORE.search(masked)
+        if mention is not None:
+            if similar:
+                return None  # the labeling order: similar_to
+            if _SEEN.search(masked) and not _NOT_SEEN.search(masked):
+                return "rate" if rating is not None else "seen"
+            if _ACCEPT.search(masked) and rating is None:
+                return "accept"
+            if _REJECT.search(masked) and rating is None:
+                return "reject"
+            return None
+        if _SIMILAR_TO_SHOWN.search(masked) and (refs or _SIMILAR_ALONE.search(masked)):
+            return "similar_to"
+        seen = _SEEN.search(masked) and not _NOT_SEEN.search(masked)
+        if seen and (refs or not _REQUEST_FRESH.search(masked)):
+            return "rate" if rating is not None else "seen"
+        if _ACCEPT.search(masked):
+            return "accept"
+        if _REJECT.search(masked) and (refs or not (genres.excluded or constraints.any)):
+            return "reject"
+        opinion = rating is not None and rating != OUT_OF_RANGE and bool(refs)
+        if (
+            opinion
+            and not _REQUEST_FRESH.search(masked)
+            and (positional or _OPINION_ON_POINTER.search(masked))
+        ):
+            return "rate"  # "I loved the first one", "oh I loved that movie!"
+        has_constraint = bool(genres.first or genres.excluded) or constraints.any
+        if _MORE.search(masked) and not has_constraint:
+            return "more"
+        if constraints.era_shift or (
+            has_constraint and _REFINE.search(masked) and not _REQUEST_FRESH.search(masked)
+        ):
+            return "refine"
+        if _MORE.search(masked) and (genres.excluded or constraints.any):
+            return "refine"  # "any more from the 90s?"
+        return None
 
     # ------------------------------------------------------------------ title
     def _pick_mention(self, text: str, low: str) -> Mention | None:
@@ -228,7 +399,13 @@ class RegexParser:
     # ------------------------------------------------------------------ genre
     def _genre(self, masked: str) -> str | None:
         """The first genre named and not negated ("nothing scary" -> None)."""
-        hits: list[tuple[int, str]] = []
+        return self._genres(masked).first
+
+    def _genres(self, masked: str) -> _Genres:
+        """Every genre named: negated ones are excluded, ones joined by "or" alternatives,
+        the rest must all hold ("sci-fi horror", "a comedy for kids")."""
+        hits: list[tuple[int, int, str]] = []
+        excluded: list[str] = []
         for name, pattern in self._genre_patterns:
             for match in pattern.finditer(masked):
                 before = masked[: match.start()]
@@ -239,9 +416,22 @@ class RegexParser:
                     and not _MOVIE_NOUN.match(masked, match.end() + 1)  # "6 kids movies"
                 ):
                     continue  # "we have 2 kids": a head count, not the genre
-                if not _NEGATED.search(before):
-                    hits.append((match.start(), name))
-        return min(hits)[1] if hits else None
+                if _NEGATED.search(before) or _EXCLUDING.search(before):
+                    excluded.append(name)
+                else:
+                    hits.append((match.start(), match.end(), name))
+        found = _Genres()
+        previous_end = 0
+        for start, end, name in sorted(hits):
+            if found.first is None:
+                found.first = name
+            elif name != found.first and name not in found.also + found.alternatives:
+                joined_by_or = _ALTERNATIVE.search(masked[previous_end:start])
+                (found.alternatives if joined_by_or else found.also).append(name)
+            previous_end = end
+        named = {found.first, *found.also, *found.alternatives}
+        found.excluded = [g for g in dict.fromkeys(excluded) if g not in named]
+        return found
 
     # ------------------------------------------------------------------ k
     def _count(self, masked: str) -> int:

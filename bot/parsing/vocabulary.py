@@ -169,3 +169,122 @@ OPINION_WORDS: tuple[tuple[str, int], ...] = (
         4,
     ),
 )
+
+# ---------------------------------------------------------------- follow-ups and constraints
+
+#: Ordinal words and forms -> list position ("the second one" = 2); "last" is -1.
+ORDINALS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9,
+    "10th": 10, "last": -1, "final": -1, "bottom": -1, "top": 1,
+}  # fmt: skip
+
+#: Decade words -> the decade's first year within a century ("nineties" -> 90).
+DECADE_WORDS: dict[str, int] = {
+    "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
+    "seventies": 70, "eighties": 80, "nineties": 90, "noughties": 0,
+}  # fmt: skip
+
+#: Words that point at one film already on screen or just named ("that one", "it").
+POINTERS = (
+    r"that one|this one|that movie|this movie|that film|this film|that|this|it|the one|"
+    r"the movie|the film"
+)
+
+#: Asking to continue the last list ("more", "any others?", "show me others").
+MORE_CUES = (
+    r"more|others?|other ones|other (?:suggestions?|options|ideas|recommendations?|recs|picks|"
+    r"movies|films|titles)|different ones|something else|anything else|what else|next|"
+    r"keep (?:them )?coming|keep going|go on|continue|another (?:one|list|batch|few|round)|"
+    r"another|next (?:ones?|page|batch|five|few)|else"
+)
+
+#: Already watched it ("seen it", "I've seen the first one", "watched that").
+SEEN_CUES = (
+    r"(?<!haven't )(?<!have not )(?<!never )(?<!not )(?<!hasn't )"
+    r"(?:seen|watched|saw)(?! (?:any|anything|enough))|been there"
+)
+#: The person has NOT seen it: never the seen intent.
+NOT_SEEN = r"haven'?t (?:seen|watched)|have not (?:seen|watched)|never (?:seen|watched|saw)|not seen|didn'?t see|did not see"
+
+#: Will watch it / put it on the watchlist.
+ACCEPT_CUES = (
+    r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|will|might|may|let me|i'?d "
+    r"like to|i want to|i'?m going to) (?:check (?:it|that|this|them|those|these|(?:that|this) one) out|"
+    r"check out|watch (?:it|that|this|them|(?:that|this) one|the)|give (?:it|that|this|them|(?:that|"
+    r"this) one) a (?:try|shot|go|look|watch)|try (?:it|that|this|(?:that|this) one|the)|"
+    r"look (?:it|that) up|add|take|see (?:it|that|this)|put)|"
+    r"check (?:it|that|this|them) out|watchlist|watch list|watch later|to my list|on my list|"
+    r"sounds? (?:good|great|interesting|nice|cool|fun|perfect|awesome|intriguing|promising|"
+    r"fantastic|excellent|amazing|like a plan|like fun|right up my alley)|"
+    r"(?:looks?|seems?) (?:good|great|interesting|nice|cool|fun|promising|intriguing|amazing|"
+    r"awesome|fantastic|excellent|like (?:a good|fun|my kind))|i'?m sold|sold me|will do|definitely (?:watch|check)|"
+    r"i'?ll go (?:with|for)|i'?ll take|let'?s go with|going with|i'?ll add|add (?:it|that|this|the)"
+)
+
+#: Not interested in a film ("not for me", "no thanks", "I'll pass").
+REJECT_CUES = (
+    r"not interested|no interest|not for me|not my (?:thing|type|cup of tea|style|kind of)|"
+    r"not a fan of (?:that|this|it|the|those|them|number)|no thanks|no thank you|nah|nope|"
+    r"i'?ll pass|pass on|i'?ll skip|skip (?:that|this|it|the)|doesn'?t (?:appeal|interest|sound)|"
+    r"does not (?:appeal|interest)|don'?t (?:fancy|like the sound|think so)|"
+    r"not (?:really )?(?:into|feeling) (?:that|this|it|the)|rather not|not that one|"
+    r"(?:looks|sounds|seems) (?:boring|bad|awful|dull|terrible|lame)|not keen|"
+    r"don'?t (?:want|need) (?:that|this|it|the)|not convinced"
+)
+
+#: Asking about a film: its plot, cast, genre, rating.
+DETAILS_CUES = (
+    r"tell me (?:more |a bit |a little |something )?about|more (?:info|information|details) "
+    r"(?:on|about)|what'?s (?:it|that|this|that one|this one|the \w+ one|it all) about|"
+    r"what is (?:it|that|this|that one|this one|the \w+ one) about|about\s*\?|"
+    r"what (?:is|was|are) .{1,60} about|plot|synopsis|storyline|summary|premise|"
+    r"who(?:'s| is| are| was) (?:in|starring|the star)|who stars|who directed|director|"
+    r"who plays|who'?s the director|cast|actors?|starring in|how long is|runtime|"
+    r"(?:is|was|are|does|did) (?:it|that|this|that one|this one|the \w+ one) (?:a|an|any|"
+    r"really|very|too|kind of|good|scary|funny|violent|long|for|based|rated|worth|suitable|"
+    r"ok|okay|appropriate|sad|dark|gory|in|about|have|feature|english|new|old|recent)|"
+    r"what (?:kind|type|genre|sort) of (?:movie|film) is|details|more about|info on|"
+    r"what'?s the story|what happens|how is (?:it|that)|when did (?:it|that) come out|"
+    r"what year|how (?:old|good) is|what'?s its rating|rating of (?:it|that)"
+)
+
+#: A follow-up that changes the last request rather than asking afresh.
+REFINE_LEADS = (
+    r"only|just|but|though|instead|rather|make (?:it|them|that)|preferably|ideally|maybe|"
+    r"how about|what about|and|also|ones?|any of (?:those|them|these)|too|less|"
+    r"can (?:it|they) be|can you make|could (?:it|they) be|something|anything|do you have|"
+    r"got anything|have you got|not really a|i'?m not|i am not|no|not|nothing|without|except|"
+    r"none|skip|prefer|i'?d prefer|i'?d rather|actually|any"
+)
+
+#: Release-era words: "recent" = the catalog's last years, "older" / "newer" move the list.
+RECENT_WORDS = (
+    r"recent|recently|latest|newest|brand[- ]new|new releases?|new (?=movies?|films?|ones?|"
+    r"stuff|comedies|dramas|thrillers|releases)|this decade|last (?:few|couple of|couple) years|"
+    r"past (?:few|couple of) years|modern|contemporary|current|nowadays"
+)
+OLDER_WORDS = r"older|earlier|less recent|more classic|less new|old(?:er)? school|vintage|oldies"
+NEWER_WORDS = r"more recent|newer|more modern|later ones|less old|fresher|more current"
+
+#: Themes people ask for by name ("heist films", "zombie movies"); matched before a film noun.
+THEME_WORDS = (
+    r"heist|superhero|super[- ]hero|zombie|vampire|werewolf|time[- ]travel|dystopian|dystopia|"
+    r"post[- ]apocalyptic|apocalyptic|disaster|spy|espionage|martial arts|kung fu|dinosaur|"
+    r"robot|monster|christmas|holiday|sports?|boxing|football|baseball|basketball|soccer|"
+    r"road trip|coming[- ]of[- ]age|serial killer|slasher|pirate|samurai|ninja|alien invasion|"
+    r"shark|cyberpunk|space opera|buddy cop|courtroom|legal|political|biopic|biographical|"
+    r"true story|revenge|survival|prison|heist|gangster|mafia|haunted house|ghost|witch|"
+    r"magic|dragon|mockumentary|parody|spoof|satire|noir|psychological|twist|mind[- ]bending|"
+    r"feel[- ]good|tearjerker|tear[- ]jerker|cult|indie|independent|foreign|french|japanese|"
+    r"korean|british|bollywood|black and white|silent|stop[- ]motion|pixar|disney|marvel|dc|"
+    r"james bond|bond|teen|high school|college|wedding|friendship|animal|dog|cat|horse|"
+    r"vampires|zombies|aliens|robots|dinosaurs|pirates|sharks|monsters|ghosts|witches"
+)
+
+#: Words that introduce a keyword phrase ("about time travel", "starring tom hanks").
+KEYWORD_LEADS = (
+    r"about|involving|featuring|starring|with (?:a|an)|directed by|by director|set in|"
+    r"based on|that has|that have|which has|with lots of|full of|dealing with"
+)
