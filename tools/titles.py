@@ -102,8 +102,17 @@ COMMON_WORDS = _word_set(
     shadowlands sirens sleeper sleepers sliver solo species speechless sphere spellbound steel
     striptease swingers target threesome thinner touch traveller trust turbulence twilight
     twisted twister underground underworld unforgettable unknown vertigo volcano witness wolf
-    wonderland metro morning evening afternoon tomorrow yesterday weekend fan fans"""
+    wonderland metro morning evening afternoon tomorrow yesterday weekend fan fans
+    cool else lol haha omg wow yeah yep nope nah hmm ok okay sure awesome"""
 )
+
+#: A partial title typed in free text does not start with these ("my daughter" is no title).
+_NOT_A_TITLE_START = frozenset(
+    {"of", "and", "in", "to", "my", "your", "our", "his", "her", "their"}
+)
+
+#: "sounds like X" compares; it does not name a film.
+_LIKE_NOT_A_CUE = frozenset({"sounds", "sound", "looks", "look", "seems", "feels", "feel"})
 
 #: Words next to an unquoted title that show the user is talking about a movie.
 _CUE_BEFORE = _word_set(
@@ -235,6 +244,12 @@ class Resolution:
         """The catalog title when confident, else None."""
         return self.candidates[0].title if self.confident else None
 
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        """Other films of the same name when one far better known was taken ("Halloween"
+        is the 1978 film; the 2007 one is here, for a reply to mention)."""
+        return self.candidates[1:] if self.confident else ()
+
 
 @dataclass(frozen=True, slots=True)
 class Mention:
@@ -282,6 +297,11 @@ class TitleIndex:
     MAX_WINDOW = 12
     #: How many trigram-nearest names rapidfuzz scores per fuzzy lookup.
     FUZZY_POOL = 200
+    #: A name shared by several films means the best known one when its popularity (rating
+    #: count) is at least this many times the next one's — roughly an order of magnitude:
+    #: on ml-latest-small "Halloween" is 27 ratings (1978) to 4 (2007), "Twilight" 22 to 3,
+    #: while comparable films ("Arrival" 26 to 22) stay a question.
+    DOMINANCE = 5.0
 
     def __init__(self, titles: Sequence[str], popularity: Sequence[float] | None = None) -> None:
         self.titles: list[str] = [str(t) for t in titles]
@@ -489,6 +509,14 @@ class TitleIndex:
             return Resolution(text, found.status, self._candidates(found.titles, found.score))
         return Resolution(text, "not_found")
 
+    def _one_meant(self, ranked: list[int]) -> bool:
+        """One film, or one far better known than the next of that exact name ("Iron Man",
+        "Halloween", "Twilight"): the name means it.  Comparable ones need a question."""
+        if len(ranked) == 1:
+            return True
+        best, second = self.popularity[ranked[0]], self.popularity[ranked[1]]
+        return best > 0 and best >= self.DOMINANCE * second
+
     def _filter_year(self, titles: list[int], year: str) -> list[int]:
         return [t for t in titles if self.years[t] == year] if year else titles
 
@@ -501,17 +529,17 @@ class TitleIndex:
         name_ids = self._keys.get(key) or self._keys.get(_strip_article(key)) or []
         titles = self._filter_year(self._rank(self._names[n].title for n in name_ids), year)
         if titles:
-            status: Status = "ambiguous" if len(titles) > 1 else "normalized"
+            status: Status = "normalized" if self._one_meant(titles) else "ambiguous"
             return _Window(0, 0, titles, status, 100.0)
         compact = self._compact.get(key.replace(" ", "")) or self._compact.get(
             _strip_article(key).replace(" ", "")
         )
         if compact:
             titles = self._filter_year(self._rank(self._names[n].title for n in compact), year)
-            if len(titles) == 1:
-                return _Window(0, 0, titles, "fuzzy", 98.0)
             if titles:
-                return _Window(0, 0, titles, "ambiguous", 98.0)
+                return _Window(
+                    0, 0, titles, "fuzzy" if self._one_meant(titles) else "ambiguous", 98.0
+                )
         bare = _strip_article(key)
         if len(bare) >= 4:
             inner, prefixed = self._substring_titles(bare)
@@ -696,7 +724,7 @@ class TitleIndex:
         if len(words) >= 2 and words[-1] not in COMMON_WORDS - {"day", "night", "war"}:
             bare = _strip_article(key)
             head = bare.split()
-            if len(head) < 2 or head[0] in ARTICLES or head[0] in {"of", "and", "in", "to"}:
+            if len(head) < 2 or head[0] in ARTICLES or head[0] in _NOT_A_TITLE_START:
                 return None
             inner, _ = self._substring_titles(bare, limit=3)
             if len(set(inner)) == 1 and len(bare) >= 8:
@@ -751,8 +779,18 @@ class TitleIndex:
         letters = [w for w in re.findall(r"[^\W\d_]+", raw) if len(w) > 3]
         if letters and all(w[0].isupper() for w in letters) and window.start > 0:
             return True  # "I enjoyed Heathers": capitals mid-sentence
+        if (
+            window.start == 0
+            and letters
+            and all(w[0].isupper() for w in letters)
+            and re.search(r"\b[a-z]{2,}", message[tokens[window.end - 1][2] :])
+            and (len(words) > 1 or (distinctive and self._word_titles.get(words[0], 0) <= 1))
+        ):
+            return True  # "Interstellar blew my mind", "Gone Girl had such a twist"
         before = tokens[window.start - 1][0] if window.start > 0 else ""
         two_before = tokens[window.start - 2][0] if window.start > 1 else ""
+        if before == "like" and two_before in _LIKE_NOT_A_CUE:
+            return False  # "that sounds like fun": a comparison, not "movies like Fun"
         if (before, two_before) in {("to", "similar"), ("for", "rating"), ("of", "rating")}:
             return True  # "similar to heat", "a rating for heat"
         if before == "for" and _SCORE_BEFORE.search(message[: tokens[window.start - 1][1]]):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot.parsing import vocabulary as vocab
 from tools.schema import MAX_K, MAX_YEAR, MIN_YEAR
 
-__all__ = ["Constraints", "find_constraints", "find_refs"]
+__all__ = ["Constraints", "Refs", "find_constraints", "find_refs"]
 
 Span = tuple[int, int]
 
@@ -169,7 +169,8 @@ _NEWER = re.compile(rf"(?<![\w'])(?:{vocab.NEWER_WORDS})(?![\w'])(?!\s+than)")
 _STOP = (
     r"and|or|but|from|in the|please|pls|that|which|for|made|released|before|after|since|"
     r"tonight|today|with|like|maybe|perhaps|then|so|if|though|instead|only|ideally|preferably|"
-    r"older|newer|than|to|i|we|you|is|are|was|be|in|on|at|by|of the (?:\d0s|nineties)"
+    r"older|newer|than|to|i|we|you|is|are|was|be|in|on|at|by|of the (?:\d0s|nineties)|"
+    r"would|could|should|will|might|can|may|would be|it'?s|that'?s|please"
 )
 _KEYWORD_LEAD = re.compile(
     r"(?<!how )(?<!what )(?<!more )(?<!tell me )(?<!talk )(?<!think )(?<!care )"
@@ -199,7 +200,7 @@ def _keywords(low: str, genre_words: re.Pattern[str]) -> tuple[list[str], list[S
         if not phrase or _NOT_KEYWORD.match(phrase) or genre_words.fullmatch(phrase):
             continue
         found.append(phrase)
-        spans.append(match.span(1))
+        spans.append(match.span())  # with the lead: "about time travel" is no title either
     for match in _THEME.finditer(low):
         if any(a <= match.start() < b for a, b in spans):
             continue
@@ -235,9 +236,18 @@ _CLAUSE_END = re.compile(
 )
 
 
-def find_refs(low: str) -> tuple[list[int], list[Span], bool]:
-    """Positions pointed at ("the second one" -> [2]), their spans, and whether only a
-    pointer ("that one", "it") was found — then refs are [0]."""
+@dataclass
+class Refs:
+    """Positions a message points at: ``refs`` as in the Query, the spans of the positions
+    ("the second one"), and the spans of pointers ("that one", "it")."""
+
+    refs: list[int]
+    spans: list[Span]
+    pointer_spans: list[Span]
+
+
+def find_refs(low: str) -> Refs:
+    """Positions pointed at ("the second one" -> [2]); a pointer alone ("it") is [0]."""
     refs: list[int] = []
     spans: list[Span] = []
     for match in _FIRST_N.finditer(low):
@@ -264,10 +274,10 @@ def find_refs(low: str) -> tuple[list[int], list[Span], bool]:
         if all(1 <= n <= MAX_K for n in numbers):
             refs.extend(numbers)
             spans.append(match.span())
-    if refs:
-        return list(dict.fromkeys(refs)), spans, False
     pointers = [m.span() for m in _POINTER.finditer(low)]
-    return ([0], pointers, True) if pointers else ([], [], False)
+    if refs:
+        return Refs(list(dict.fromkeys(refs)), spans, pointers)
+    return Refs([0] if pointers else [], [], pointers)
 
 
 # ------------------------------------------------------------------------------ all

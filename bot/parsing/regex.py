@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.parsing import vocabulary as vocab
 from bot.parsing.base import ParseContext, clean_text
-from bot.parsing.constraints import Constraints, find_constraints, find_refs
+from bot.parsing.constraints import Constraints, Refs, find_constraints, find_refs
 from tools.schema import DEFAULT_K, FOLLOW_UP_INTENTS, MAX_K, Intent, Query, query_model
 from tools.titles import COMMON_WORDS, NUMBER_WORDS, Mention, TitleIndex
 
@@ -54,7 +54,8 @@ _RATE_TARGET = re.compile(r"(?<![\w'])(?:rate|rating for|rating of)\s+[\"'“]?$
 # "films like X" asks for similar films; "I didn't like X" is an opinion.
 _LIKE_BEFORE = re.compile(
     r"(?<![\w'])(?<!\bi )(?<!\bi really )(?<!n't )(?<!not )(?<!'d )(?<!we )(?<!you )(?<!they )"
-    r"(?<!to )(?<!also )(?<!do )(?<!did )(?<!would )(?<!really )(?:like|than)\s*$"
+    r"(?<!to )(?<!also )(?<!do )(?<!did )(?<!would )(?<!really )(?<!sounds )(?<!looks )"
+    r"(?<!seems )(?<!feels )(?:like|than)\s*$"
 )
 # A negator up to five words before the genre, in the same clause ("not in the mood for a
 # comedy"); a comma or "but" starts a new clause ("no idea, maybe a comedy").
@@ -127,6 +128,10 @@ _SIMILAR_TO_SHOWN = _words(
     r"along the lines|in the vein|akin to|reminds? me|comparable|alternatives? to|"
     r"more of (?:those|these|that|them|it|this)"
 )
+_NUMBER_ONLY = re.compile(rf"\s*(?:\d+|{'|'.join(NUMBER_WORDS)})\s*", re.IGNORECASE)
+_FOLLOW_UP_CUE = _words(
+    "|".join((vocab.DETAILS_CUES, vocab.SEEN_CUES, vocab.ACCEPT_CUES, vocab.REJECT_CUES))
+)
 _SIMILAR_ALONE = _words(r"similar|similar ones|others like")
 _REQUEST_FRESH = _words(
     r"recommend\w*|suggest\w*|what should (?:i|we)|give me|find me|looking for|i want|we want|"
@@ -164,6 +169,25 @@ class _Genres:
     also: list[str] = field(default_factory=list)
     alternatives: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+
+
+def _yields_to(
+    mention: Mention, spans: Sequence[tuple[int, int]], constraints: Constraints
+) -> bool:
+    """A mention gives way to a position, decade or keyword phrase it lies in, or overlaps
+    without being a catalog title ("the last one already" guessed from "I saw ...").  A
+    whole catalog name keeps its words even in a keyword phrase ("rate About Last Night")."""
+    candidates = mention.resolution.candidates
+    if candidates and candidates[0].score >= 98:  # a whole catalog name, not part of one
+        return _inside(mention, [s for s in spans if s not in constraints.keyword_spans])
+    overlapping = any(_overlap((mention.start, mention.end), span) for span in spans)
+    return _inside(mention, spans) or (overlapping and not mention.resolution.confident)
+
+
+def _is_pointer(mention: Mention, text: str, pointers: Sequence[tuple[int, int]]) -> bool:
+    """A lowercase, unquoted mention inside "it" / "that one" is the pointer, not "It"."""
+    typed = text[mention.start : mention.end]
+    return not mention.quoted and typed == typed.lower() and _inside(mention, pointers)
 
 
 def _inside(mention: Mention, spans: Sequence[tuple[int, int]]) -> bool:
@@ -233,15 +257,22 @@ class RegexParser:
         # Years and positions are not titles: "older than 1980", "the second one"; but a title
         # wins over a position or a keyword inside it ("Murder in the First", "All About Eve").
         constraints = find_constraints(low, self._genre_phrase)
-        refs, ref_spans, pointer_only = find_refs(low)
+        refs = find_refs(low)
         hard = constraints.year_rule_spans
-        soft = [*constraints.decade_spans, *constraints.keyword_spans, *ref_spans]
+        soft = [*constraints.decade_spans, *constraints.keyword_spans, *refs.spans]
         mention = self._pick_mention(_mask(text, hard), _mask(low, hard))
-        if mention is not None and _inside(mention, soft) and not mention.quoted:
-            hidden = [*constraints.spans, *([] if pointer_only else ref_spans)]
+        if mention is not None and not mention.quoted and _yields_to(mention, soft, constraints):
+            hidden = [*constraints.spans, *refs.spans]
             mention = self._pick_mention(_mask(text, hidden), _mask(low, hidden))
-            if mention is not None and _inside(mention, ref_spans if pointer_only else []):
-                mention = None  # "seen it, loved it", "that one": the film shown, not "It"
+        if mention is not None and _is_pointer(mention, text, refs.pointer_spans):
+            mention = None  # "seen it, loved it", "that one": the film shown, not "It"
+        if (
+            mention is not None
+            and mention.resolution.status == "not_found"
+            and not mention.quoted
+            and _FOLLOW_UP_CUE.search(_mask(low, hard))
+        ):
+            mention = None  # "I don't like the sound of that": no film by that name
         masked = low
         title: str | None = None
         if mention is not None:
@@ -249,12 +280,13 @@ class RegexParser:
             title = mention.resolution.title or mention.text.strip(" \"'“”")
             if any(_overlap(s, (mention.start, mention.end)) for s in [*soft, *hard]):
                 constraints = find_constraints(masked, self._genre_phrase)
-                refs, ref_spans, pointer_only = find_refs(masked)
-        masked = _mask(masked, [*constraints.year_spans, *([] if pointer_only else ref_spans)])
+                refs = find_refs(masked)
+        cues = _mask(masked, constraints.year_spans)  # positions kept: "is the last one any good"
+        masked = _mask(cues, refs.spans)
         genres = self._genres(masked)
         genre = genres.first
         rating = self._rating(masked)
-        intent = self._follow_up(masked, mention, rating, refs, pointer_only, genres, constraints)
+        intent = self._follow_up(cues, mention, rating, refs, genres, constraints)
         if intent is None:
             intent = self._intent(masked, mention, rating)
         if intent not in ("similar_to", "rate", *FOLLOW_UP_INTENTS):
@@ -264,8 +296,9 @@ class RegexParser:
             genre = None
         k = self._count(masked) if lists else DEFAULT_K
         points = intent in FOLLOW_UP_INTENTS or (intent in ("similar_to", "rate") and not title)
-        if points and not refs and not title:
-            refs = [0]  # "seen it", "sounds good": the film just named or shown
+        positions = refs.refs
+        if points and not positions and not title:
+            positions = [0]  # "seen it", "sounds good": the film just named or shown
         return self._query(
             intent=intent,
             genre=genre,
@@ -280,7 +313,7 @@ class RegexParser:
             recent=constraints.recent and lists,
             era_shift=constraints.era_shift if lists else None,
             keywords=constraints.keywords if lists else [],
-            refs=refs if points else [],
+            refs=positions if points else [],
         )
 
     def _follow_up(
@@ -288,14 +321,15 @@ class RegexParser:
         masked: str,
         mention: Mention | None,
         rating: float | None,
-        refs: list[int],
-        pointer_only: bool,
+        found: Refs,
         genres: _Genres,
         constraints: Constraints,
     ) -> Intent | None:
         """The conversational intents (about the list just shown, or a film just named), or
-        None for the request intents of the labeling order."""
-        positional = bool(refs) and not pointer_only
+        None for the request intents of the labeling order.  ``masked`` keeps the positions
+        ("is the last one any good?") and hides the title and the years."""
+        refs = found.refs
+        positional = bool(found.spans)
         if _ABOUT_THE_BOT.search(masked):
             return None
         if _DETAILS.search(masked):
@@ -353,7 +387,14 @@ class RegexParser:
         ]
         if strong:
             # Next to a cue ("like X", "X was ok") beats elsewhere; then the longest.
-            return max(strong, key=lambda m: (self._cue_adjacent(low, m), m.end - m.start))
+            # A bare number next to a cue is rarely the film ("seen it like ten times").
+            return max(
+                strong,
+                key=lambda m: (
+                    self._cue_adjacent(low, m) and not _NUMBER_ONLY.fullmatch(m.text),
+                    m.end - m.start,
+                ),
+            )
         return self._slot_mention(text, low)
 
     def _is_genre_phrase(self, text: str) -> bool:

@@ -210,8 +210,9 @@ NOT_SEEN = r"haven'?t (?:seen|watched)|have not (?:seen|watched)|never (?:seen|w
 
 #: Will watch it / put it on the watchlist.
 ACCEPT_CUES = (
-    r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|will|might|may|let me|i'?d "
-    r"like to|i want to|i'?m going to) (?:check (?:it|that|this|them|those|these|(?:that|this) one) out|"
+    r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|i think i'?ll|i might|let me) "
+    r"watch(?! (?:a|an|some|something|anything|movies?|films?|more|other)(?![\w']))|"
+    r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|will|might|may|let me) (?:check (?:it|that|this|them|those|these|(?:that|this) one) out|"
     r"check out|watch (?:it|that|this|them|(?:that|this) one|the)|give (?:it|that|this|them|(?:that|"
     r"this) one) a (?:try|shot|go|look|watch)|try (?:it|that|this|(?:that|this) one|the)|"
     r"look (?:it|that) up|add|take|see (?:it|that|this)|put)|"

@@ -357,7 +357,8 @@ def _catalog_index(path: Path) -> tuple[TitleIndex, list[str]]:
 def unresolved(index: TitleIndex, titles: list[str]) -> dict[str, list[str]]:
     """Every catalog label typed back as displayed, lowercase, with the article in front and
     without its year -> the labels that do not reach their film (its canonical copy).
-    Without the year, a question listing the film among same-named ones is right."""
+    Without the year, a question listing the film among same-named ones is right, and so is
+    a far better-known film of that name that lists it among its alternatives."""
     misses: dict[str, list[str]] = {}
     for row, title in enumerate(titles):
         if title == "unknown" or index.canonical[row] != row:
@@ -371,7 +372,9 @@ def unresolved(index: TitleIndex, titles: list[str]) -> dict[str, list[str]]:
         for form, typed in forms.items():
             resolution = index.resolve(typed)
             hit = resolution.confident and resolution.candidates[0].index == row
-            if form == "without year" and resolution.status == "ambiguous":
+            if form == "without year" and (
+                resolution.status == "ambiguous" or resolution.alternatives
+            ):
                 hit = row in [c.index for c in resolution.candidates]
             if not hit:
                 misses.setdefault(form, []).append(title)
@@ -384,3 +387,35 @@ def test_every_ml100k_title_resolves_to_its_film(ml100k_dir: Path) -> None:
 
 def test_every_ml_latest_small_title_resolves_to_its_film(ml_small_dir: Path) -> None:
     assert unresolved(*_catalog_index(ml_small_dir)) == {}
+
+
+def test_a_far_better_known_film_takes_a_shared_name() -> None:
+    # Rating counts an order of magnitude apart: the name means the famous one, the other is
+    # kept as an alternative for the reply to mention; comparable ones are still a question.
+    index = TitleIndex(
+        ["Halloween (1978)", "Halloween (2007)", "Psycho (1960)", "Psycho (1998)"],
+        popularity=[300.0, 20.0, 90.0, 40.0],
+    )
+    halloween = index.resolve("halloween")
+    assert (halloween.status, halloween.title) == ("normalized", "Halloween (1978)")
+    assert [c.title for c in halloween.alternatives] == ["Halloween (2007)"]
+    psycho = index.resolve("psycho")
+    assert psycho.status == "ambiguous" and psycho.alternatives == ()
+    assert [c.title for c in psycho.candidates] == ["Psycho (1960)", "Psycho (1998)"]
+    # The year still picks the lesser-known one.
+    assert index.resolve("halloween 2007").title == "Halloween (2007)"
+    (mention,) = index.find_mentions("my favourite horror movie is Halloween")
+    assert mention.resolution.title == "Halloween (1978)"
+
+
+def test_shared_names_on_ml_latest_small(ml_small_dir: Path) -> None:
+    index, _ = _catalog_index(ml_small_dir)
+    for typed, film in [
+        ("iron man", "Iron Man (2008)"),
+        ("halloween", "Halloween (1978)"),
+        ("twilight", "Twilight (2008)"),
+        ("titanic", "Titanic (1997)"),
+    ]:
+        resolution = index.resolve(typed)
+        assert resolution.title == film, typed
+        assert resolution.alternatives, typed  # the other film of that name, to mention
