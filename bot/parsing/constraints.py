@@ -225,7 +225,7 @@ _ORDINAL_REF = re.compile(
 )
 # "number 3", "no. 3", "#2", "option 2", "numbers 1 and 3"
 _NUMBER_REF = re.compile(
-    r"(?<![\w'])(?:numbers?|no\.|nr\.?|#|options?|picks?|movies?|films?)\s*#?\s*(\d{1,2})"
+    r"(?<![\w'])(?:numbers?|no\.|nr\.?|#|options?)\s*#?\s*(\d{1,2})"
     r"((?:\s*(?:,|and|&|or)\s*#?\d{1,2})*)(?![\w/.])"
 )
 _POINTER = _words(vocab.POINTERS)

@@ -332,12 +332,12 @@ class RegexParser:
         positional = bool(found.spans)
         if _ABOUT_THE_BOT.search(masked):
             return None
+        similar = _SIMILAR.search(masked) or _LIKE_BEFORE.search(masked)
+        if mention is not None and similar:
+            return None  # the labeling order: similar_to ("... recommend more like it")
         if _DETAILS.search(masked):
             return "details"
-        similar = _SIMILAR.search(masked) or _LIKE_BEFORE.search(masked)
         if mention is not None:
-            if similar:
-                return None  # the labeling order: similar_to
             if _SEEN.search(masked) and not _NOT_SEEN.search(masked):
                 return "rate" if rating is not None else "seen"
             if _ACCEPT.search(masked) and rating is None:
