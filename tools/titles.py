@@ -224,6 +224,8 @@ class Candidate:
     index: int
     title: str
     score: float
+    #: The catalog's movie id for ``index`` (the index itself when the catalog gave no ids).
+    movie_id: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +245,11 @@ class Resolution:
     def title(self) -> str | None:
         """The catalog title when confident, else None."""
         return self.candidates[0].title if self.confident else None
+
+    @property
+    def movie_id(self) -> int | None:
+        """The movie id of the film meant when confident, else None."""
+        return self.candidates[0].movie_id if self.confident else None
 
     @property
     def alternatives(self) -> tuple[Candidate, ...]:
@@ -286,6 +293,8 @@ class TitleIndex:
     """Catalog titles indexed for ``resolve`` and ``find_mentions``; build once, reuse.
 
     ``popularity`` (e.g. rating counts) ranks candidates and breaks ties; default all equal.
+    ``ids`` are the catalog's movie ids, one per title (default: the row numbers); every
+    candidate carries its film's id, so a title is resolved once, to an id.
     """
 
     #: Fuzzy matches below this rapidfuzz ratio (0-100) are not taken.
@@ -303,8 +312,18 @@ class TitleIndex:
     #: while comparable films ("Arrival" 26 to 22) stay a question.
     DOMINANCE = 5.0
 
-    def __init__(self, titles: Sequence[str], popularity: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        titles: Sequence[str],
+        popularity: Sequence[float] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> None:
         self.titles: list[str] = [str(t) for t in titles]
+        self.ids: list[int] = (
+            list(range(len(self.titles))) if ids is None else [int(i) for i in ids]
+        )
+        if len(self.ids) != len(self.titles):
+            raise ValueError("ids must have one value per title")
         pop = [0.0] * len(self.titles) if popularity is None else [float(p) for p in popularity]
         if len(pop) != len(self.titles):
             raise ValueError("popularity must have one value per title")
@@ -362,6 +381,7 @@ class TitleIndex:
                 grams.setdefault(gram, []).append(name_id)
         self._grams = {g: np.asarray(ids, dtype=np.int32) for g, ids in grams.items()}
         self._bigrams = {pair for n in self._names for pair in itertools.pairwise(n.key.split())}
+        self._name_owner: dict[int, list[int]] | None = None  # title -> its names, built lazily
 
     # ----------------------------------------------------------------- building
     @staticmethod
@@ -432,7 +452,9 @@ class TitleIndex:
         self, titles: list[int], score: float | dict[int, float]
     ) -> tuple[Candidate, ...]:
         scores = score if isinstance(score, dict) else dict.fromkeys(titles, score)
-        return tuple(Candidate(t, self.titles[t], round(scores.get(t, 0.0), 1)) for t in titles)
+        return tuple(
+            Candidate(t, self.titles[t], round(scores.get(t, 0.0), 1), self.ids[t]) for t in titles
+        )
 
     def _name_at(self, offset: int) -> int:
         return bisect.bisect_right(self._offsets, offset) - 1
@@ -516,6 +538,26 @@ class TitleIndex:
             return True
         best, second = self.popularity[ranked[0]], self.popularity[ranked[1]]
         return best > 0 and best >= self.DOMINANCE * second
+
+    def namesakes(self, index: int) -> tuple[Candidate, ...]:
+        """Other films known by one of this film's names ("Halloween (2007)" for "Halloween
+        (1978)"), best known first: what a reply may mention beside the film it answers for."""
+        keys = {_strip_article(self._names[n].key) for n in self._name_ids_of(index)}
+        others = {
+            self._names[n].title
+            for key in keys
+            for n in self._keys.get(key, ())
+            if self._names[n].title != index
+        }
+        return self._candidates(self._rank(others), 100.0)
+
+    def _name_ids_of(self, index: int) -> list[int]:
+        if self._name_owner is None:
+            owner: dict[int, list[int]] = {}
+            for name_id, name in enumerate(self._names):
+                owner.setdefault(name.title, []).append(name_id)
+            self._name_owner = owner
+        return self._name_owner.get(self.canonical[index], [])
 
     def _filter_year(self, titles: list[int], year: str) -> list[int]:
         return [t for t in titles if self.years[t] == year] if year else titles

@@ -406,6 +406,18 @@ def test_a_far_better_known_film_takes_a_shared_name() -> None:
     assert index.resolve("halloween 2007").title == "Halloween (2007)"
     (mention,) = index.find_mentions("my favourite horror movie is Halloween")
     assert mention.resolution.title == "Halloween (1978)"
+    # Once resolved to its catalog string, the other film of that name is still reachable.
+    assert [c.title for c in index.namesakes(0)] == ["Halloween (2007)"]
+    assert index.namesakes(2)[0].title == "Psycho (1998)"
+
+
+def test_candidates_carry_the_catalog_movie_ids() -> None:
+    index = TitleIndex(["Heat (1995)", "Alien (1979)"], [10.0, 5.0], ids=[6, 1214])
+    assert index.resolve("alien").movie_id == 1214
+    assert [c.movie_id for c in index.resolve("heat").candidates] == [6]
+    assert TitleIndex(["Heat (1995)"]).resolve("heat").movie_id == 0  # no ids: the row
+    with pytest.raises(ValueError, match="one value per title"):
+        TitleIndex(["Heat (1995)"], ids=[1, 2])
 
 
 def test_shared_names_on_ml_latest_small(ml_small_dir: Path) -> None:
