@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from bot.parsing import vocabulary as vocab
 from bot.parsing.base import ParseContext, clean_text
 from bot.parsing.constraints import Constraints, Refs, find_constraints, find_refs
+from bot.parsing.mentions import Mention, find_mentions, fuzzy_window
 from tools.schema import DEFAULT_K, FOLLOW_UP_INTENTS, MAX_K, Intent, Query, query_model
-from tools.titles import COMMON_WORDS, NUMBER_WORDS, Mention, TitleIndex
+from tools.titles import NUMBER_WORDS, TitleIndex
 
 __all__ = ["RegexParser"]
 
@@ -375,7 +376,7 @@ class RegexParser:
     # ------------------------------------------------------------------ title
     def _pick_mention(self, text: str, low: str) -> Mention | None:
         """The movie the message is about: quoted, then strong unquoted, then a fuzzy slot."""
-        mentions = self.titles.find_mentions(text)
+        mentions = find_mentions(self.titles, text)
         for mention in mentions:
             if mention.quoted:
                 return mention
@@ -417,7 +418,7 @@ class RegexParser:
         if leading and (_SIMILAR.search(low) or self._rating(low) is not None):
             slots.append((leading.start(1), leading.end(1)))
         for start, end in slots:
-            found = self.titles.fuzzy_window(text, start, end)
+            found = fuzzy_window(self.titles, text, start, end)
             if found is not None:
                 return found
         for start, end in slots:
@@ -433,7 +434,7 @@ class RegexParser:
             return False
         if any(p.search(slot) for _, p in self._genre_patterns) or _POPULAR.search(slot):
             return False
-        if all(word in COMMON_WORDS for word in re.findall(r"[\w']+", slot)):
+        if all(word in vocab.COMMON_WORDS for word in re.findall(r"[\w']+", slot)):
             return False
         return not (_MOVIE_NOUN.search(slot) or _REQUEST.search(slot) or _COUNT_WORDS.match(slot))
 

@@ -11,19 +11,25 @@ from tools.titles import NUMBER_WORDS
 
 __all__ = [
     "ABOUT_BOT",
+    "COMMON_WORDS",
     "COUNT_PHRASES",
     "GENRE_PATTERNS",
     "GREETINGS",
+    "LIKE_NOT_A_CUE",
     "MOVIE_NOUNS",
     "NEGATORS",
     "NON_K_AFTER",
     "NON_K_BEFORE",
+    "NOT_A_TITLE_START",
     "NUMBER_WORDS",
     "OFF_TOPIC",
+    "OPINION_AFTER_TITLE",
     "OPINION_WORDS",
     "POPULAR_CUES",
     "REQUEST_CUES",
     "SIMILAR_CUES",
+    "TITLE_CUES_AFTER",
+    "TITLE_CUES_BEFORE",
 ]
 
 #: Catalog genre name -> regex alternatives (word-bounded by the parser).
@@ -289,3 +295,66 @@ KEYWORD_LEADS = (
     r"about|involving|featuring|starring|with (?:a|an)|directed by|by director|set in|"
     r"based on|that has|that have|which has|with lots of|full of|dealing with"
 )
+
+
+# ---------------------------------------------------------------- titles inside chat text
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Everyday words: a title made only of these ("Heat", "Home Alone", "Love Affair", "Friday")
+#: is only taken from free text with quotes, title-case capitals, or a title cue beside it.
+COMMON_WORDS = _word_set(
+    """a about above after again against all alone also always am an and another any anything
+    are around as at away back bad be because been before being best better between big black
+    blue boy boys break bring but by call can car careful caught child children city close cold
+    come could crash dark date day days dead did do does dog done down dream each early end even
+    ever every eye eyes face fall family far fast father fear feel few fight film find fine fire
+    first fly for free fresh friday friend friends from full fun game get getting ghost girl girls
+    give go god going gone good great green had happy hard has have he heat heart heavy hello help
+    her here high him his home hot house how i if in into is it its jack just keep kid kids kind
+    know last late let life light like little live long look lost lot love loved lucky made make
+    man many me men michael mind mirror mom money more mother most movie movies mr much my name
+    naked need never new next nice night no not nothing now of off old on once one only open or
+    other our out over own party people perfect picture place play please pretty real red right
+    road room run safe same say see seen shadow she shine shopping short show sleep small smoke
+    so some something soon speed star start stay still stop story summer sun sweet take talk tell
+    than thank thanks that the their them then there these they thing things think this those
+    time to today together tonight too top touch true trust truth try two under until up us very
+    wait walk want war was watch water way we week well were what when where which while white
+    who why wild will wish with without woman women wonder work world would year years yes yet
+    you young your
+    afterglow amateur assassins august basic bliss boomerang breakdown bulletproof careful
+    casino caught century charade cobb contact crossfire daylight deceiver disclosure eraser
+    faces faithful fallen fear fearless firestorm fled freeway friday giant glory gridlock hackers
+    hush incognito infinity junior loaded malice mirage multiplicity naked nowhere outbreak
+    phenomenon powder priest psycho ransom reckless restoration roommates screamers senseless
+    shadowlands sirens sleeper sleepers sliver solo species speechless sphere spellbound steel
+    striptease swingers target threesome thinner touch traveller trust turbulence twilight
+    twisted twister underground underworld unforgettable unknown vertigo volcano witness wolf
+    wonderland metro morning evening afternoon tomorrow yesterday weekend fan fans
+    cool else lol haha omg wow yeah yep nope nah hmm ok okay sure awesome"""
+)
+
+#: Words next to an unquoted title that show the user is talking about a movie.
+TITLE_CUES_BEFORE = _word_set(
+    """like similar than rate loved love liked enjoyed hated disliked watched saw review
+    rewatched adore adored"""
+)
+
+TITLE_CUES_AFTER = _word_set(
+    "was is were wasnt isnt werent vibes gets got deserves sucked rocks rocked ruled"
+)
+
+OPINION_AFTER_TITLE = _word_set(
+    """meh ok okay fine great good boring awful terrible amazing masterpiece overrated
+    underrated excellent brilliant fantastic dull"""
+)
+
+#: "sounds like X" compares; it does not name a film.
+LIKE_NOT_A_CUE = frozenset({"sounds", "sound", "looks", "look", "seems", "feels", "feel"})
+
+#: A partial title typed in free text does not start with these ("my daughter" is no title).
+NOT_A_TITLE_START = frozenset({"of", "and", "in", "to", "my", "your", "our", "his", "her", "their"})
