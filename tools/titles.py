@@ -25,7 +25,6 @@ What follows a name as the catalog displays it belongs to the mention: "(alterna
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import unicodedata
@@ -256,16 +255,12 @@ class TitleIndex:
                     numbered = _LONE_ROMAN.sub(lambda m: _LONE_ROMAN_VALUE[m.group(1)], variant)
                     if numbered != variant:
                         self._add_name(index, numbered)
-        # Partial-title search: one string, names separated, found with str.find (C speed).
-        parts: list[str] = []
-        self._offsets: list[int] = []
-        position = 0
-        for entry in self._names:
-            chunk = f"\x00 {entry.key} \x01"
-            self._offsets.append(position)
-            parts.append(chunk)
-            position += len(chunk)
-        self._joined = "".join(parts)
+        # Partial-title search: the names holding each word, so a run of words is looked
+        # for only in the names of its rarest word (not in the whole catalog).
+        self._word_names: dict[str, list[int]] = {}
+        for name_id, entry in enumerate(self._names):
+            for word in dict.fromkeys(entry.key.split()):
+                self._word_names.setdefault(word, []).append(name_id)
         # How many titles use each word: a one-word title whose word also appears in other
         # titles ("Contact" in "Star Trek: First Contact") is an ordinary word too.
         self._word_titles: dict[str, int] = {}
@@ -356,23 +351,25 @@ class TitleIndex:
             Candidate(t, self.titles[t], round(scores.get(t, 0.0), 1), self.ids[t]) for t in titles
         )
 
-    def _name_at(self, offset: int) -> int:
-        return bisect.bisect_right(self._offsets, offset) - 1
-
     def _substring_titles(self, key: str, limit: int = 60) -> tuple[list[int], list[int]]:
         """Titles whose name contains ``key`` as whole words, and names starting with it."""
         inner: list[int] = []
         prefix: list[int] = []
+        holders = [self._word_names.get(word, []) for word in key.split()]
+        if not holders:
+            return inner, prefix
         needle = f" {key} "
-        start = self._joined.find(needle)
-        while start >= 0 and len(inner) < limit:
-            name_id = self._name_at(start)
+        for name_id in min(holders, key=len):
+            name = f" {self._names[name_id].key} "
+            start = name.find(needle)
+            if start < 0:
+                continue
             inner.append(self._names[name_id].title)
-            name_start = self._offsets[name_id]
-            head = self._joined[name_start + 2 : start + 1]
+            head = name[1 : start + 1]
             if head == "" or strip_article(head.strip() + " x") == "x":
                 prefix.append(name_id)
-            start = self._joined.find(needle, start + 1)
+            if len(inner) >= limit:
+                break
         return inner, prefix
 
     @staticmethod
