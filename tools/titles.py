@@ -259,8 +259,8 @@ class TitleIndex:
         # for only in the names of its rarest word (not in the whole catalog).
         self._word_names: dict[str, list[int]] = {}
         for name_id, entry in enumerate(self._names):
-            for word in dict.fromkeys(entry.key.split()):
-                self._word_names.setdefault(word, []).append(name_id)
+            for name_word in dict.fromkeys(entry.key.split()):
+                self._word_names.setdefault(name_word, []).append(name_id)
         # How many titles use each word: a one-word title whose word also appears in other
         # titles ("Contact" in "Star Trek: First Contact") is an ordinary word too.
         self._word_titles: dict[str, int] = {}
