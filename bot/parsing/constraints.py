@@ -212,7 +212,7 @@ def _keywords(low: str, genre_words: re.Pattern[str]) -> tuple[list[str], list[S
 
 # ------------------------------------------------------------------------------ refs
 _ORD = "|".join(sorted(vocab.ORDINALS, key=len, reverse=True))
-_COUNT = "two|three|four|five|2|3|4|5"
+_COUNT = rf"{vocab.SMALL_NUMBER_WORDS}|[1-9]"
 _REF_NOUN = (
     r"(?:ones?|movies?|films?|titles?|picks?|suggestions?|options?|entry|entries|recs?|choices?)"
 )

@@ -32,9 +32,8 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
 
 
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
 # "twenty-five" / "twenty five" before "twenty": the alternation takes the first that fits.
-_NUMBER = rf"(?:twenty|thirty|forty)[- ](?:{_UNITS})|\d{{1,3}}|{'|'.join(NUMBER_WORDS)}"
+_NUMBER = vocab.NUMBER_PATTERN
 _SIMILAR = _words(vocab.SIMILAR_CUES)
 _REQUEST = _words(vocab.REQUEST_CUES)
 _POPULAR = _words(vocab.POPULAR_CUES)
@@ -75,7 +74,7 @@ _ONE_CONTEXT_AFTER = re.compile(
     rf"\s*(?:(?:good|great|more|new|single|[a-z-]+)\s+)?(?:{vocab.MOVIE_NOUNS})\b"
 )
 _COUNT_WORDS = re.compile(rf"(?<![\w'/.:$#£€])({_NUMBER})(?![\w]|['’]s|\s*/\s*\d|[.:]\d)")
-_SMALL_NUMBER = "one|two|three|four|five|six|seven|eight|nine|ten"
+_SMALL_NUMBER = vocab.SMALL_NUMBER_WORDS
 # A score: digits with an optional half ("4.5"), a minus kept so "-3" is not read as 3.
 _SCORE_NUMBER = r"-?\d{1,2}(?:\.\d)?"
 _RATING_SLASH = re.compile(rf"(?<![\w.-])({_SCORE_NUMBER})\s*/\s*(10|5)(?!\d)")

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from tools.titles import NUMBER_WORDS
 
+#: Number words as regex alternatives, built from the one table (``NUMBER_WORDS``, which the
+#: title normalizer shares): units 1-9, and the small numbers 1-10 that scores and positions use.
+UNIT_WORDS = "|".join(w for w, n in NUMBER_WORDS.items() if 1 <= n <= 9)
+SMALL_NUMBER_WORDS = "|".join(w for w, n in NUMBER_WORDS.items() if 1 <= n <= 10)
+#: Any count: digits, a number word, or "twenty-five" / "twenty five".
+NUMBER_PATTERN = rf"(?:twenty|thirty|forty)[- ](?:{UNIT_WORDS})|\d{{1,3}}|{'|'.join(NUMBER_WORDS)}"
+
 __all__ = [
     "ABOUT_BOT",
     "COMMON_WORDS",
@@ -21,6 +28,7 @@ __all__ = [
     "NON_K_AFTER",
     "NON_K_BEFORE",
     "NOT_A_TITLE_START",
+    "NUMBER_PATTERN",
     "NUMBER_WORDS",
     "OFF_TOPIC",
     "OPINION_AFTER_TITLE",
@@ -28,8 +36,10 @@ __all__ = [
     "POPULAR_CUES",
     "REQUEST_CUES",
     "SIMILAR_CUES",
+    "SMALL_NUMBER_WORDS",
     "TITLE_CUES_AFTER",
     "TITLE_CUES_BEFORE",
+    "UNIT_WORDS",
 ]
 
 #: Catalog genre name -> regex alternatives (word-bounded by the parser).
