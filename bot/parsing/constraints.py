@@ -225,8 +225,8 @@ _ORDINAL_REF = re.compile(
 )
 # "number 3", "no. 3", "#2", "option 2", "numbers 1 and 3"
 _NUMBER_REF = re.compile(
-    r"(?<![\w'])(?:numbers?|no\.|nr\.?|#|options?)\s*#?\s*(\d{1,2})"
-    r"((?:\s*(?:,|and|&|or)\s*#?\d{1,2})*)(?![\w/.])"
+    rf"(?<![\w'])(?:numbers?|no\.|nr\.?|#|options?)\s*#?\s*(\d{{1,2}}|{vocab.SMALL_NUMBER_WORDS})"
+    rf"((?:\s*(?:,|and|&|or)\s*#?(?:\d{{1,2}}|{vocab.SMALL_NUMBER_WORDS}))*)(?![\w/.])"
 )
 _POINTER = _words(vocab.POINTERS)
 # An ordinal without "the" or a noun must end the clause: "seen the first", not "first time".
@@ -270,7 +270,11 @@ def find_refs(low: str) -> Refs:
     for match in _NUMBER_REF.finditer(low):
         if any(a <= match.start() < b for a, b in spans):
             continue
-        numbers = [int(match.group(1)), *map(int, re.findall(r"\d{1,2}", match.group(2)))]
+        words = [
+            match.group(1),
+            *re.findall(rf"\d{{1,2}}|{vocab.SMALL_NUMBER_WORDS}", match.group(2)),
+        ]
+        numbers = [int(w) if w.isdigit() else vocab.NUMBER_WORDS[w] for w in words]
         if all(1 <= n <= MAX_K for n in numbers):
             refs.extend(numbers)
             spans.append(match.span())
@@ -322,7 +326,9 @@ def find_constraints(low: str, genre_words: re.Pattern[str]) -> Constraints:
         era = "newer"
     elif _OLDER.search(low):
         era = "older"
-    recent = era is None and bool(_RECENT.search(low))
+    if year_min is not None or year_max is not None:
+        era = None  # "not too old, maybe after 2000": the year says it
+    recent = era is None and year_min is None and year_max is None and bool(_RECENT.search(low))
     keywords, keyword_spans = _keywords(low, genre_words)
     return Constraints(
         year_min, year_max, recent, era, keywords, rule_spans, decade_spans, keyword_spans

@@ -237,12 +237,15 @@ ACCEPT_CUES = (
     r"fantastic|excellent|amazing|like a plan|like fun|right up my alley)|"
     r"(?:looks?|seems?) (?:good|great|interesting|nice|cool|fun|promising|intriguing|amazing|"
     r"awesome|fantastic|excellent|like (?:a good|fun|my kind))|i'?m sold|sold me|will do|definitely (?:watch|check)|"
-    r"i'?ll go (?:with|for)|i'?ll take|let'?s go with|going with|i'?ll add|add (?:it|that|this|the)"
+    r"i'?ll go (?:with|for)|i'?ll take|let'?s go with|going with|i'?ll add|add (?:it|that|this|the)|"
+    r"(?:looks?|sounds?|seems?) like (?:something|a (?:movie|film)|one|the kind of (?:thing|movie|film)) "
+    r"(?:i'?d|i would|i'?ll|i will|we'?d|we would|i might|i could) (?:enjoy|like|love|dig)"
 )
 
 #: Not interested in a film ("not for me", "no thanks", "I'll pass").
 REJECT_CUES = (
-    r"not interested|no interest|not for me|not my (?:thing|type|cup of tea|style|kind of)|"
+    r"not interested|no interest|not (?:really |quite )?for me|"
+    r"not (?:really |quite )?my (?:thing|type|cup of tea|style|kind of)|"
     r"not a fan of (?:that|this|it|the|those|them|number)|no thanks|no thank you|nah|nope|"
     r"i'?ll pass|pass on|i'?ll skip|skip (?:that|this|it|the)|doesn'?t (?:appeal|interest|sound)|"
     r"does not (?:appeal|interest)|don'?t (?:fancy|like the sound|think so)|"
@@ -259,7 +262,8 @@ DETAILS_CUES = (
     r"what (?:is|was|are) .{1,60} about|plot|synopsis|storyline|summary|premise|"
     r"who(?:'s| is| are| was) (?:in|starring|the star)|who stars|who directed|director|"
     r"who plays|who'?s the director|cast|actors?|starring in|how long is|runtime|"
-    r"(?:is|was|are|does|did) (?:it|that|this|that one|this one|the \w+ one) (?:a|an|any|"
+    r"(?:is|was|are|does|did) (?:it|that|this|that one|this one|the \w+ one|the (?:first|second|"
+    r"third|fourth|fifth|last|top)|number \w+|#\d+) (?:a|an|any|"
     r"really|very|too|kind of|good|scary|funny|violent|long|for|based|rated|worth|suitable|"
     r"ok|okay|appropriate|sad|dark|gory|in|about|have|feature|english|new|old|recent)|"
     r"what (?:kind|type|genre|sort) of (?:movie|film) is|details|more about|info on|"
@@ -282,8 +286,14 @@ RECENT_WORDS = (
     r"stuff|comedies|dramas|thrillers|releases)|this decade|last (?:few|couple of|couple) years|"
     r"past (?:few|couple of) years|modern|contemporary|current|nowadays"
 )
-OLDER_WORDS = r"older|earlier|less recent|more classic|less new|old(?:er)? school|vintage|oldies"
-NEWER_WORDS = r"more recent|newer|more modern|later ones|less old|fresher|more current"
+OLDER_WORDS = (
+    r"older|earlier|less recent|more classic|less new|old(?:er)? school|vintage|oldies|"
+    r"too (?:new|recent|modern)"
+)
+NEWER_WORDS = (
+    r"more recent|newer|more modern|later ones|less old|fresher|more current|"
+    r"too (?:old|dated|old-fashioned)"
+)
 
 #: Themes people ask for by name ("heist films", "zombie movies"); matched before a film noun.
 THEME_WORDS = (
