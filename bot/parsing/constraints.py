@@ -216,8 +216,8 @@ _COUNT = rf"{vocab.SMALL_NUMBER_WORDS}|[1-9]"
 _REF_NOUN = (
     r"(?:ones?|movies?|films?|titles?|picks?|suggestions?|options?|entry|entries|recs?|choices?)"
 )
-# "the first two" / "the top 3" -> positions 1..n
-_FIRST_N = re.compile(rf"(?<![\w'])the\s+(?:first|top)\s+({_COUNT})(?:\s+{_REF_NOUN})?(?![\w'])")
+# "the first two" -> positions 1..n ("the top 3" is a count: "just the top 3 westerns")
+_FIRST_N = re.compile(rf"(?<![\w'])the\s+first\s+({_COUNT})(?:\s+{_REF_NOUN})?(?![\w'])")
 # "the first and (the) third (ones)", "the second one", "the last", "3rd one"
 _ORDINAL_REF = re.compile(
     rf"(?<![\w'])(?:(the|that|this)\s+)?((?:{_ORD})(?:\s*(?:,|and|&|or)\s*(?:the\s+)?(?:{_ORD}))*)"
@@ -227,8 +227,10 @@ _ORDINAL_REF = re.compile(
 _NUMBER_REF = re.compile(
     rf"(?<![\w'])(?:numbers?|no\.|nr\.?|#|options?)\s*#?\s*(\d{{1,2}}|{vocab.SMALL_NUMBER_WORDS})"
     rf"((?:\s*(?:,|and|&|or)\s*#?(?:\d{{1,2}}|{vocab.SMALL_NUMBER_WORDS}))*)(?![\w/.])"
+    r"(?!\s+(?:movies?|films?|hits?|spot|choice|pick)(?![\w']))"  # "the number one movie": top
 )
-_POINTER = _words(vocab.POINTERS)
+# "that's a good one": the pointer may carry a clitic.
+_POINTER = re.compile(rf"(?<![\w'])(?:{vocab.POINTERS})(?=['’]s\b|(?![\w']))")
 # An ordinal without "the" or a noun must end the clause: "seen the first", not "first time".
 _CLAUSE_END = re.compile(
     r"\s*(?:$|[,.!?;:)]|(?:and|or|but|on|in|from|you|please|pls|is|was|"

@@ -124,7 +124,7 @@ _NOT_SEEN = _words(vocab.NOT_SEEN)
 _ACCEPT = _words(vocab.ACCEPT_CUES)
 _REJECT = _words(vocab.REJECT_CUES)
 _SIMILAR_TO_SHOWN = _words(
-    r"similar|(?:anything|something|more|others?|ones?|films?|movies?|stuff) like|same kind|"
+    r"similar|(?:anything|something|more|others?|ones?|films?|movies?|stuff|else) like|same kind|"
     r"along the lines|in the vein|akin to|reminds? me|comparable|alternatives? to|"
     r"more of (?:those|these|that|them|it|this)"
 )
@@ -135,7 +135,8 @@ _FOLLOW_UP_CUE = _words(
 _SIMILAR_ALONE = _words(r"similar|similar ones|others like")
 _REQUEST_FRESH = _words(
     r"recommend\w*|suggest\w*|what should (?:i|we)|give me|find me|looking for|i want|we want|"
-    r"in the mood|what (?:can|could|do) (?:i|we) watch|any ideas|"
+    r"in the mood|what (?:can|could|do) (?:i|we) watch|any ideas|i'?m into|i am into|"
+    r"i (?:really |mostly |usually )?(?:like|love|enjoy)(?! (?:it|that|this|them|those|the))|"
     rf"(?:{_NUMBER}) (?:{vocab.MOVIE_NOUNS})"
 )
 _OPINION_ON_POINTER = re.compile(
@@ -143,14 +144,27 @@ _OPINION_ON_POINTER = re.compile(
     rf"(?:{vocab.POINTERS})|(?:it|that|this|that one|this one)\s+(?:was|is|'s))(?![\w'])|"
     rf"^\W*(?:it|that)'s\s"
 )
+# "more" asks for more films only on its own or before a list word ("more please", "a few
+# more?"), not before an adjective ("more lighthearted", "more recent").
 _MORE = re.compile(
-    rf"(?<![\w'])(?:{vocab.MORE_CUES})(?![\w'])"
-    r"(?!\s+(?:recent|modern|classic|like|of|about|info|details|similar|\w+er)(?![\w']))"
+    rf"(?<![\w'])(?:{vocab.MORE_CUES})(?![\w'])(?<!more)(?<!else)|"
+    r"(?<![\w'])(?:more|else)(?=\s*(?:$|[?!.,;)]|(?:please|pls|plz|of (?:those|these|them)|"
+    r"options?|suggestions?|ideas|recommendations?|recs|movies|films|titles|picks|choices|"
+    r"for me|to (?:watch|see)|you (?:can|could)|(?:do|have|can|could|would) you|then|maybe|"
+    r"thanks?|i could)(?![\w'])))"
+)
+# Changing the tone or degree of the last list ("something a little more lighthearted",
+# "those seem a bit too violent"): a refine even with no field to put it in.
+_DEGREE = re.compile(
+    r"^\W*(?:(?:some|any)thing|one|ones)\s+(?:a\s+(?:little|bit)\s+|bit\s+)?(?:more|less)\s+"
+    r"[a-z-]+|(?<![\w'])(?:seems?|looks?|sounds?|is|are|'s|'re|was|were)\s+(?:a\s+(?:bit|little)\s+|"
+    r"way\s+|kind of\s+|just\s+)?too\s+[a-z-]+"
 )
 _REFINE = re.compile(
     r"^\W*(?:only(?!\s+(?:one|two|three|four|five|\d))|just (?:the )?ones|but|and|also|how about|"
     r"what about|maybe|actually|preferably|ideally|no|not|nothing|without|except|none|"
-    r"make (?:it|them|that)|can (?:it|they|you make)|could (?:it|they|you)|ones?|too|i'?m not|"
+    r"make (?:it|them|that)|(?:can|could) (?:it|they) be|(?:can|could) you make (?:it|them)|ones?|"
+    r"too|i'?m not|"
     r"i am not|not really|prefer|i'?d prefer|i'?d rather|rather|instead|any (?:of )?(?:those|them|"
     r"these)|(?:some|any)thing (?:more|less|older|newer|funnier|scarier|lighter|darker))(?![\w'])|"
     r"(?<![\w'])(?:though|instead|rather than|only (?:the )?ones|ones (?:from|that|with|made|set|"
@@ -368,8 +382,10 @@ class RegexParser:
             has_constraint and _REFINE.search(masked) and not _REQUEST_FRESH.search(masked)
         ):
             return "refine"
-        if _MORE.search(masked) and (genres.excluded or constraints.any):
+        if _MORE.search(masked) and constraints.any and not _REQUEST_FRESH.search(masked):
             return "refine"  # "any more from the 90s?"
+        if _DEGREE.search(masked) and not _REQUEST_FRESH.search(masked):
+            return "refine"  # "something a little more lighthearted"
         return None
 
     # ------------------------------------------------------------------ title
@@ -418,8 +434,8 @@ class RegexParser:
             slots.append((leading.start(1), leading.end(1)))
         for start, end in slots:
             found = fuzzy_window(self.titles, text, start, end)
-            if found is not None:
-                return found
+            if found is not None and not self._is_genre_phrase(found.text):
+                return found  # "I don't like scary movies" is the genre, not "Scary Movie"
         for start, end in slots:
             slot = low[start:end].strip()
             if self._is_title_like(slot):

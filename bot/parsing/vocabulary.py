@@ -69,7 +69,8 @@ NEGATORS = (
     r"no|not|nothing|none|without|except|excluding|avoid|skip|hate|dislike|"
     r"anything but|other than|but not|don'?t want|do not want|no more|never|rather than|"
     r"instead of|isn'?t|aren'?t|never any|not into|sick of|tired of|hates|hated|dislikes|"
-    r"can'?t stand|cannot stand|don'?t like|doesn'?t like|not a fan of|not keen on"
+    r"can'?t stand|cannot stand|don'?t like|doesn'?t like|not a fan of|not keen on|"
+    r"don'?t (?:really|much|particularly) (?:like|enjoy|want|care for)|not (?:really|much) into"
 )
 
 #: Multi-word counts, checked before single number words (longest first).
@@ -181,7 +182,8 @@ OPINION_WORDS: tuple[tuple[str, int], ...] = (
     ),
     (
         r"liked|(?:i|really|quite) like|good|enjoyed|enjoy|great|nice|solid|fun|pretty good|entertaining|"
-        r"worth (?:it|watching)|well made|recommend it|charming|cool",
+        r"worth (?:it|watching)|well made|recommend it|charming|cool|hilarious|beautiful|touching|"
+        r"moving|gripping",
         4,
     ),
 )
@@ -218,7 +220,8 @@ MORE_CUES = (
 
 #: Already watched it ("seen it", "I've seen the first one", "watched that").
 SEEN_CUES = (
-    r"(?<!haven't )(?<!have not )(?<!never )(?<!not )(?<!hasn't )"
+    r"(?<!haven't )(?<!have not )(?<!never )(?<!not )(?<!hasn't )(?<!most )(?<!most-)(?<!least )"
+    r"(?<!widely )(?<!highly )(?<!much )(?<!often )(?<!frequently )"
     r"(?:seen|watched|saw)(?! (?:any|anything|enough))|been there"
 )
 #: The person has NOT seen it: never the seen intent.
@@ -226,8 +229,10 @@ NOT_SEEN = r"haven'?t (?:seen|watched)|have not (?:seen|watched)|never (?:seen|w
 
 #: Will watch it / put it on the watchlist.
 ACCEPT_CUES = (
-    r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|i think i'?ll|i might|let me) "
-    r"watch(?! (?:a|an|some|something|anything|movies?|films?|more|other)(?![\w']))|"
+    r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|i think i'?ll|i might|let me|"
+    r"i (?:have|need|should|must|gotta|got) to|i should|i must|i'?ll have to|i'?ll need to|"
+    r"i'?ll definitely|i'?ll probably|i'?ll totally) "
+    r"(?:watch|see|check)(?! (?:a|an|some|something|anything|movies?|films?|more|other)(?![\w']))|"
     r"(?:i'?ll|i will|i'?m gonna|i am going to|i'?m going to|gonna|will|might|may|let me) (?:check (?:it|that|this|them|those|these|(?:that|this) one) out|"
     r"check out|watch (?:it|that|this|them|(?:that|this) one|the)|give (?:it|that|this|them|(?:that|"
     r"this) one) a (?:try|shot|go|look|watch)|try (?:it|that|this|(?:that|this) one|the)|"
@@ -244,7 +249,8 @@ ACCEPT_CUES = (
 
 #: Not interested in a film ("not for me", "no thanks", "I'll pass").
 REJECT_CUES = (
-    r"not interested|no interest|not (?:really |quite )?for me|"
+    r"not (?:really |that |very |too )?interested|no interest|not (?:really |quite )?for me|"
+    r"(?:don'?t|do not) think i'?d (?:like|enjoy|love|dig)|i doubt i'?d|i wouldn'?t (?:like|enjoy)|"
     r"not (?:really |quite )?my (?:thing|type|cup of tea|style|kind of)|"
     r"not a fan of (?:that|this|it|the|those|them|number)|no thanks|no thank you|nah|nope|"
     r"i'?ll pass|pass on|i'?ll skip|skip (?:that|this|it|the)|doesn'?t (?:appeal|interest|sound)|"

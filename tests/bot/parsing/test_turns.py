@@ -228,6 +228,59 @@ FRESH = [
     ("chat", "have a good one", CHAT, {}),
 ]  # fmt: skip
 
+# A third set in the style of seekers in recommendation dialogues (titles with years, short
+# replies to a suggestion), also labeled before its first run.
+THIRD = [
+    ("recs", "Hi, I'm looking for a movie to watch with my kids", RECS, {}),
+    ("recs", "I like comedies mostly", RECS, {"genre": "Comedy"}),
+    ("recs", "I'm into action movies, especially ones with lots of explosions", RECS, {"genre": "Action"}),
+    ("recs", "Can you suggest something similar to Superbad (2007)?", RECS, {}),
+    ("recs", "I'm looking for a good horror movie, something like It Follows", RECS, {}),
+    ("recs", "what do you recommend for date night?", RECS, {}),
+    ("recs", "I haven't seen a good thriller in a while", RECS, {"genre": "Thriller"}),
+    ("more", "Any other suggestions?", MORE, {}),
+    ("more", "any others you can think of?", MORE, {}),
+    ("more", "Do you have any more?", MORE, {}),
+    ("more", "what other movies would you recommend?", MORE, {}),
+    ("seen", "Yes I have seen that one", SEEN, {"refs": [0]}),
+    ("seen", "I've seen The Hangover (2009)", SEEN, {}),
+    ("seen", "I already saw that movie", SEEN, {"refs": [0]}),
+    ("opinion", "Yes I loved it", OPINION, {"rating": 5}),
+    ("opinion", "Oh yes that was a great movie", OPINION, {"rating": 4}),
+    ("opinion", "I saw it and it was hilarious", OPINION, {}),
+    ("opinion", "I really liked Superbad (2007)", OPINION, {"rating": 4}),
+    ("opinion", "That's a good one", OPINION, {"rating": 4}),
+    ("opinion", "I've seen it, it was pretty good", OPINION, {"rating": 4}),
+    ("accept", "I will check it out thanks", ACCEPT, {"refs": [0]}),
+    ("accept", "I haven't seen that one, I'll check it out", ACCEPT, {"refs": [0]}),
+    ("accept", "Sounds like a good one, I'll watch it", ACCEPT, {"refs": [0]}),
+    ("accept", "I'll have to watch that", ACCEPT, {"refs": [0]}),
+    ("accept", "ok I will add those to my list", ACCEPT, {}),
+    ("accept", "That one sounds good", ACCEPT, {"refs": [0]}),
+    ("reject", "I didn't really like that one", REJECT, {}),
+    ("reject", "not really interested in that", REJECT, {}),
+    ("reject", "I don't think I'd like that", REJECT, {}),
+    ("details", "What is it about?", DETAILS, {"refs": [0]}),
+    ("details", "Who is in that one?", DETAILS, {"refs": [0]}),
+    ("details", "Haven't seen it, what's it about?", DETAILS, {"refs": [0]}),
+    ("details", "is it scary?", DETAILS, {"refs": [0]}),
+    ("details", "Is that a new movie?", DETAILS, {"refs": [0]}),
+    ("critique", "do you have anything more recent?", CRITIQUE, {"era_shift": "newer"}),
+    ("critique", "I'm not really a fan of horror", CRITIQUE, {"exclude_genres": ["Horror"]}),
+    ("critique", "I don't really like scary movies", CRITIQUE, {"exclude_genres": ["Horror"]}),
+    ("critique", "something a little more lighthearted", CRITIQUE, {}),
+    ("critique", "those seem a bit too violent", CRITIQUE, {}),
+    ("like-shown", "any others like that?", LIKE_SHOWN, {"refs": [0]}),
+    ("like-shown", "anything else like that one?", LIKE_SHOWN, {"refs": [0]}),
+    ("like-shown", "are there other movies like it?", LIKE_SHOWN, {"refs": [0]}),
+    ("chat", "Good, you?", CHAT, {}),
+    ("chat", "Have a nice night!", CHAT, {}),
+    ("chat", "thanks, bye!", CHAT, {}),
+    ("chat", "I'm good thanks, how are you?", CHAT, {}),
+    ("chat", "you too!", CHAT, {}),
+    ("chat", "Hello, how are you doing today?", CHAT, {}),
+]  # fmt: skip
+
 # (sentence, the catalog film it names on ml-latest-small)
 NAMED: list[tuple[str, str]] = [
     ("I have seen Cloverfield and liked that though", "Cloverfield (2008)"),
@@ -316,7 +369,7 @@ def _fits(parser: RegexParser, text: str, intents: set[str], fields: dict[str, A
     return all(getattr(query, name) == value for name, value in fields.items())
 
 
-@pytest.mark.parametrize("turns", [TURNS, FRESH], ids=["first", "fresh"])
+@pytest.mark.parametrize("turns", [TURNS, FRESH, THIRD], ids=["first", "fresh", "third"])
 def test_each_turn_type_gets_a_fitting_intent(
     small_parser: RegexParser, turns: list[tuple[str, str, set[str], dict[str, Any]]]
 ) -> None:
