@@ -48,7 +48,9 @@ GENRE_PATTERNS: dict[str, str] = {
     "Adventure": r"adventures?|adventurous",
     "Animation": r"animation|animated|cartoons?|anime",
     "Children's": r"kids?'?|kiddie|children'?s?|child-friendly|family(?!\s+of\s+(?:\d|two|three|four|five|six))|families",
-    "Comedy": r"comed(?:y|ies)|comedic|funn(?:y|ier|iest)|laughs?",
+    # "something fun" is a comedy; "a fun family movie" is the family film it describes.
+    "Comedy": r"comed(?:y|ies)|comedic|funn(?:y|ier|iest)|laughs?|"
+    r"fun(?=\s*(?:$|[,.!?;)]|please|pls|one|ones|movies?|films?|flicks?|stuff|tonight))",
     "Crime": r"crime|gangsters?|mafia|mob movies?|heists?",
     "Documentary": r"documentar(?:y|ies)|docs|docu(?:mentary)?s?",
     "Drama": r"dramas?|dramatic",
@@ -237,7 +239,7 @@ ACCEPT_CUES = (
     r"check out|watch (?:it|that|this|them|(?:that|this) one|the)|give (?:it|that|this|them|(?:that|"
     r"this) one) a (?:try|shot|go|look|watch)|try (?:it|that|this|(?:that|this) one|the)|"
     r"look (?:it|that) up|add|take|see (?:it|that|this)|put)|"
-    r"check (?:it|that|this|them) out|watchlist|watch list|watch later|to my list|on my list|"
+    r"check (?:it|that|this|them) out|(?:to|on|in|onto) (?:my |the )?(?:watch ?list|list)|watch later|"
     r"sounds? (?:good|great|interesting|nice|cool|fun|perfect|awesome|intriguing|promising|"
     r"fantastic|excellent|amazing|like a plan|like fun|right up my alley)|"
     r"(?:looks?|seems?) (?:good|great|interesting|nice|cool|fun|promising|intriguing|amazing|"

@@ -405,3 +405,16 @@ def test_comparable_films_of_one_name_are_a_question(small_parser: RegexParser) 
     resolution = small_parser.titles.resolve(query.title or "")
     assert (query.intent, resolution.status) == ("rate", "ambiguous")
     assert {"Arrival (2016)", "Arrival, The (1996)"} <= {c.title for c in resolution.candidates}
+
+
+def test_fun_is_a_comedy_only_on_its_own(small_parser: RegexParser) -> None:
+    # CONVERSATIONS.md: "fun" = Comedy; but "a fun family movie" is the family film it describes.
+    query = small_parser.parse("I don't want anything animated, just something fun")
+    assert (query.genre, query.exclude_genres) == ("Comedy", ["Animation"])
+    assert small_parser.parse("I'm looking for a fun family movie").genre == "Children"
+
+
+def test_the_watchlist_word_alone_is_not_putting_a_film_on_it(small_parser: RegexParser) -> None:
+    assert small_parser.parse("put it on my watchlist").intent == "accept"
+    assert small_parser.parse("show me my watchlist").intent != "accept"
+    assert small_parser.parse("/watchlist").intent != "accept"
