@@ -431,14 +431,28 @@ class LLMParser:
         if raw.intent in FOLLOW_UP_INTENTS and not (title or refs):
             refs = [0]  # "what's it about?": the film just named or shown
         lists = raw.intent not in ("rate", "help", *FOLLOW_UP_INTENTS)
-        return raw.model_copy(
-            update={
-                "title": title or None,
-                "refs": refs,
-                "k": raw.k if lists else DEFAULT_K,
-                "rating": raw.rating if raw.intent == "rate" else None,
-            }
-        )
+        update: dict[str, object] = {
+            "title": title or None,
+            "refs": refs,
+            "k": raw.k if lists else DEFAULT_K,
+            "rating": raw.rating if raw.intent == "rate" else None,
+        }
+        if not lists:  # constraints belong to list requests, as the regex parser reads them
+            update |= {name: _UNSET[name] for name in _UNSET}
+        return raw.model_copy(update=update)
+
+
+#: The constraint fields' empty values (cleared on intents that ask for no list).
+_UNSET: Final[dict[str, object]] = {
+    "also_genres": [],
+    "or_genres": [],
+    "exclude_genres": [],
+    "year_min": None,
+    "year_max": None,
+    "recent": False,
+    "era_shift": None,
+    "keywords": [],
+}
 
 
 def _status_failure(code: int) -> _Failure:

@@ -582,3 +582,12 @@ def test_bad_follow_up_answers_fall_back(fallback: FakeRegex, answer: str) -> No
     query, source = make_parser(server, fallback).parse_with_source("seen it", _context())
     assert source == "regex-fallback" and query == FALLBACK_QUERY
     assert fallback.texts == ["seen it"]
+
+
+def test_constraints_on_an_intent_without_a_list_are_tidied(fallback: FakeRegex) -> None:
+    # A sloppy model: a year range and keywords on "seen"; positions on a genre request.
+    seen = answering(completion(args(intent="seen", refs=[1], year_min=1990, keywords=["x"])))
+    query = make_parser(seen, fallback).parse("seen the first one", _context())
+    assert (query.refs, query.year_min, query.keywords) == ([1], None, [])
+    genre = answering(completion(args(intent="recommend_genre", genre="Comedy", refs=[2])))
+    assert make_parser(genre, fallback).parse("comedies").refs == []
