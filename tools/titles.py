@@ -15,12 +15,13 @@ candidates so the chat asks "did you mean ...?" instead of acting.
 Rows the catalog lists twice under one label are one film (``canonical``, see
 ``_canonical_copies``): the resolver only ever returns the most-rated copy.
 
-``find_mentions`` finds titles inside free text without quotes, guarding against everyday words
-that happen to be titles ("love", "home", "friends", "heat"): those need quotes, title-case
-capitals or a title cue next to them ("movies like heat", "heat was great").
-What follows a name as the catalog displays it belongs to the mention: "(alternate name)" and
-"(year)".  A typed "(year)" that is not the film's drops the span ("Sliding Doors (1998)" is not
-"Doors, The (1991)"), and a score ("4/5") is never part of a title.
+A bare name several films share means the far better-known one when rating counts are about
+an order of magnitude apart (``DOMINANCE``: "Halloween" is the 1978 film); the others stay in
+``Resolution.alternatives`` / ``namesakes`` for a reply to mention.  Comparable ones are a
+question.  Candidates carry the catalog's movie ids.
+
+Finding titles inside chat text is parsing (``bot.parsing.mentions``); this module offers the
+public lookups it needs (``lookup``, ``is_name``, ``titles_containing``, ...).
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
 """The offline parser: rules over the text plus the catalog's title index -> one ``Query``.
 
-Unlike a first-match regex router, it finds the movie first (``TitleIndex.find_mentions``:
-unquoted, lowercase, typos, alternate titles), masks the title out of the text so its words and
-numbers cannot be mistaken for a genre, a count or an opinion ("Manhattan Murder Mystery",
-"The 39 Steps", "Love Jones"), and then decides the intent in the labeling order:
-similar_to > rate > popular > recommend_genre > help.
+It first reads the phrases that are neither titles nor intents — years and decades ("older
+than 1980", "the 90s"), keywords ("about time travel") and list positions ("the second one",
+"#2", "it"; ``bot.parsing.constraints``) — and finds the movie (``bot.parsing.mentions``:
+unquoted, lowercase, typos, alternate titles), a whole catalog name winning over a phrase inside
+it ("Murder in the First").  The title is masked out so its words and numbers cannot be taken
+for a genre, a count or an opinion ("Manhattan Murder Mystery", "The 39 Steps").  Then the
+conversational intents (details, seen, accept, reject, an opinion on a position, similar to a
+position, more, refine) are tried, and otherwise the labeling order: similar_to > rate >
+popular > recommend_genre > help.  Every message parses without context (a fresh chat).
 """
 
 from __future__ import annotations
