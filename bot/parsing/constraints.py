@@ -192,10 +192,24 @@ _LEADING_ARTICLE = re.compile(r"^(?:a|an|the|some|any)\s+")
 _TRAILING_NOUN = re.compile(rf"\s+(?:{vocab.MOVIE_NOUNS}|ones?|stuff|in it)$")
 
 
-def _keywords(low: str, genre_words: re.Pattern[str]) -> tuple[list[str], list[Span]]:
+# People named with capitals after a lead: "anything with Will Ferrell", "starring Tom Hanks".
+_PERSON = re.compile(
+    r"(?<![\w'])(?:[Ww]ith|[Ss]tarring|[Ff]eaturing|[Dd]irected by|[Bb]y)\s+"
+    r"((?:[A-Z][\w'.-]+)(?:\s+(?:[A-Z][\w'.-]+|de|van|von|del|la|le|di)){1,3})"
+)
+
+
+def _keywords(
+    low: str, genre_words: re.Pattern[str], text: str | None
+) -> tuple[list[str], list[Span]]:
     found: list[str] = []
     spans: list[Span] = []
+    for match in _PERSON.finditer(text or ""):
+        found.append(match.group(1).lower())
+        spans.append(match.span())
     for match in _KEYWORD_LEAD.finditer(low):
+        if any(_overlaps(match.span(), span) for span in spans):
+            continue
         phrase = _TRAILING_NOUN.sub("", _LEADING_ARTICLE.sub("", match.group(1).strip(" -'")))
         if not phrase or _NOT_KEYWORD.match(phrase) or genre_words.fullmatch(phrase):
             continue
@@ -319,9 +333,16 @@ class Constraints:
         )
 
 
-def find_constraints(low: str, genre_words: re.Pattern[str]) -> Constraints:
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def find_constraints(
+    low: str, genre_words: re.Pattern[str], text: str | None = None
+) -> Constraints:
     """Years, era words and keywords in ``low``; ``genre_words`` matches a genre phrase
-    (so "about romance" stays a genre, not a keyword)."""
+    (so "about romance" stays a genre, not a keyword); ``text``, the message as typed (same
+    length), shows people by their capitals ("with Will Ferrell")."""
     year_min, year_max, rule_spans, decade_spans = _years(low)
     era: str | None = None
     if _NEWER.search(low):
@@ -331,7 +352,7 @@ def find_constraints(low: str, genre_words: re.Pattern[str]) -> Constraints:
     if year_min is not None or year_max is not None:
         era = None  # "not too old, maybe after 2000": the year says it
     recent = era is None and year_min is None and year_max is None and bool(_RECENT.search(low))
-    keywords, keyword_spans = _keywords(low, genre_words)
+    keywords, keyword_spans = _keywords(low, genre_words, text)
     return Constraints(
         year_min, year_max, recent, era, keywords, rule_spans, decade_spans, keyword_spans
     )

@@ -203,9 +203,15 @@ def _yields_to(
 
 
 def _is_pointer(mention: Mention, text: str, pointers: Sequence[tuple[int, int]]) -> bool:
-    """A lowercase, unquoted mention inside "it" / "that one" is the pointer, not "It"."""
+    """An unquoted mention inside "it" / "that one" is the pointer, not "It": lowercase, or
+    capitalized only because it opens a sentence ("I've seen it. It was great")."""
     typed = text[mention.start : mention.end]
-    return not mention.quoted and typed == typed.lower() and _inside(mention, pointers)
+    opens_sentence = bool(_SENTENCE_START.search(text[: mention.start]))
+    plain = typed == typed.lower() or opens_sentence
+    return not mention.quoted and plain and _inside(mention, pointers)
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)\W*$")
 
 
 def _inside(mention: Mention, spans: Sequence[tuple[int, int]]) -> bool:
@@ -274,7 +280,7 @@ class RegexParser:
             return self._query(intent="help", genre=None, title=None, k=DEFAULT_K)
         # Years and positions are not titles: "older than 1980", "the second one"; but a title
         # wins over a position or a keyword inside it ("Murder in the First", "All About Eve").
-        constraints = find_constraints(low, self._genre_phrase)
+        constraints = find_constraints(low, self._genre_phrase, text)
         refs = find_refs(low)
         hard = constraints.year_rule_spans
         soft = [*constraints.decade_spans, *constraints.keyword_spans, *refs.spans]
@@ -296,8 +302,9 @@ class RegexParser:
         if mention is not None:
             masked = _mask(low, [(mention.start, mention.end)])
             title = mention.resolution.title or mention.text.strip(" \"'“”")
-            if any(_overlap(s, (mention.start, mention.end)) for s in [*soft, *hard]):
-                constraints = find_constraints(masked, self._genre_phrase)
+            span = (mention.start, mention.end)
+            if any(_overlap(s, span) for s in [*soft, *hard]):
+                constraints = find_constraints(masked, self._genre_phrase, _mask(text, [span]))
                 refs = find_refs(masked)
         cues = _mask(masked, constraints.year_spans)  # positions kept: "is the last one any good"
         masked = _mask(cues, refs.spans)

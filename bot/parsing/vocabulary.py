@@ -178,7 +178,7 @@ OPINION_WORDS: tuple[tuple[str, int], ...] = (
     ),
     (
         r"loved|(?:i|really|just|totally) love|love (?:it|this|that)|amazing|masterpiece|awesome|incredible|brilliant|fantastic|perfect|"
-        r"favou?rite|outstanding|phenomenal|superb|excellent|adored|adore|stunning|"
+        r"favou?rites?|outstanding|phenomenal|superb|excellent|adored|adore|stunning|"
         r"mind-?blowing|10/10|flawless|unforgettable|epic|wonderful|blew me away",
         5,
     ),
@@ -244,6 +244,7 @@ ACCEPT_CUES = (
     r"fantastic|excellent|amazing|like a plan|like fun|right up my alley)|"
     r"(?:looks?|seems?) (?:good|great|interesting|nice|cool|fun|promising|intriguing|amazing|"
     r"awesome|fantastic|excellent|like (?:a good|fun|my kind))|i'?m sold|sold me|will do|definitely (?:watch|check)|"
+    r"(?:been|was) meaning to (?:watch|see|check)|i want to (?:watch|see) (?:it|that|this|them)|"
     r"i'?ll go (?:with|for)|i'?ll take|let'?s go with|going with|i'?ll add|add (?:it|that|this|the)|"
     r"(?:looks?|sounds?|seems?) like (?:something|a (?:movie|film)|one|the kind of (?:thing|movie|film)) "
     r"(?:i'?d|i would|i'?ll|i will|we'?d|we would|i might|i could) (?:enjoy|like|love|dig)"

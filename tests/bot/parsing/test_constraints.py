@@ -91,6 +91,19 @@ def test_keywords(text: str, keywords: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "keywords"),
+    [
+        ("Do you have anything with Will Ferrell?", ["will ferrell"]),
+        ("Something with Tom Hanks maybe", ["tom hanks"]),
+        ("a film directed by Sofia Coppola", ["sofia coppola"]),
+        ("something to watch with my Mum", []),  # one capitalized word is no person
+    ],
+)
+def test_people_are_keywords_by_their_capitals(text: str, keywords: list[str]) -> None:
+    assert find_constraints(text.lower(), GENRE_WORDS, text).keywords == keywords
+
+
+@pytest.mark.parametrize(
     ("text", "refs"),
     [
         ("the first one", [1]),

@@ -460,3 +460,9 @@ def test_the_watchlist_word_alone_is_not_putting_a_film_on_it(small_parser: Rege
     assert small_parser.parse("put it on my watchlist").intent == "accept"
     assert small_parser.parse("show me my watchlist").intent != "accept"
     assert small_parser.parse("/watchlist").intent != "accept"
+
+
+def test_it_opening_a_sentence_is_the_film_just_shown(small_parser: RegexParser) -> None:
+    query = small_parser.parse("Yes, I've seen it. It was great")
+    assert (query.intent, query.title, query.refs, query.rating) == ("rate", None, [0], 4)
+    assert small_parser.parse("have you seen It (2017)?").title == "It (2017)"
