@@ -1,55 +1,118 @@
 """The conversation core: (user, text or button press) -> ChatReply.  Pure and synchronous.
 
 Both front-ends call this, so the console and Telegram behave the same.  It owns what makes a
-chat more than one-shot parsing: slash commands, paging ("More" continues the last answer from
-where it stopped, never repeating), 👍/👎 feedback, did-you-mean choices and the star buttons of
-a rating without stars.  All state lives in the store, so a restart loses nothing.
+chat more than one-shot parsing: slash commands, follow-ups on what was just shown, paging,
+feedback, the person's film lists, film cards, did-you-mean choices and star questions.  All
+state lives in the store (the typed ``bot.session.Session`` and the per-person lists), so a
+restart loses nothing.
 
-Shown items: films once shown are not shown again in answers to open requests (personal picks
-and popular lists), so asking twice brings new films; "More" skips everything shown and fills k
-from the rest of the same ranking.  A request about a named film ("movies like Toy Story") is
-an explicit ask and starts at page one of its own ranking, so its obvious companions appear
-even if an earlier list showed them.  /start forgets what was shown.
+Follow-ups (the rules are the project's CONVERSATIONS.md):
+
+* ``more`` continues the last request from where it stopped, same constraints, never repeating.
+* ``refine`` changes the last request and keeps the rest: new genres are added ("make it
+  funnier" adds Comedy), excluded genres added (and dropped from the required ones), a new year
+  range replaces the old one, "something older" / "more recent" move the range past the median
+  year of the list just shown, keywords are added; the kind of request and its reference film
+  stay.  With no earlier request it is a fresh request with those constraints.
+* Positions ("the second one", "the first two", "the last one") point into the last list shown;
+  "that one" / "it" is the film in focus: the one just named or the single film just shown —
+  after a longer list, its first film, and the reply says which film it took.  A position the
+  list does not have, or nothing shown at all, gets a question, never a guess.
+* seen / not interested / watchlist are stored per person and those films are never listed
+  again (``/start`` only resets paging); the watchlist and "not interested" fold into personal
+  picks as weak signals (``LIST_STARS``).  An opinion ("seen it, loved it") is a rating.
+
+Shown items: films once shown are not shown again in answers to open requests (personal picks,
+popular lists), so asking twice brings new films; a request about a named film starts at page
+one of its own ranking.  Films on the person's lists and films they rated are never listed.
 
 Button data is ``v1:<action>[:args]``, at most 64 bytes (Telegram's limit), and is validated:
 anything else — malformed, oversized, a movie id not in the catalog, a choice that was not
 offered — is answered with a polite "expired" message, never acted on.
 
 ``ChatReply.parser`` says what understood each message: the parser's name for free text,
-"command" for slash commands and typed "more", "button" for button presses.
+"command" for slash commands and typed shortcuts, "button" for button presses.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from bot.parsing import Parser, clean_text
-from recommender.errors import ConfigError, MovieBotError
-from tools.dispatch import dispatch
-from tools.profiles import Profile, ProfileStore
-from tools.results import Reply
-from tools.schema import Query
-from tools.toolbox import Toolbox
+import numpy as np
 
-__all__ = ["MAX_CALLBACK_BYTES", "Button", "ChatReply", "ChatStore", "Conversation"]
+from bot.parsing import Parser, clean_text
+from bot.render import film_card
+from bot.session import LastList, PendingChoice, Request, Session, session_from_blob
+from bot.store import Mark, MarkKind
+from recommender.catalog import Catalog
+from recommender.errors import MovieBotError
+from tools.profiles import Profile, ProfileStore
+from tools.results import MovieResult, Reply
+from tools.schema import DEFAULT_K, Query
+from tools.toolbox import RATE_INVITATION, Toolbox
+
+__all__ = ["LIST_STARS", "MAX_CALLBACK_BYTES", "Button", "ChatReply", "ChatStore", "Conversation"]
 
 log = logging.getLogger("moviebot.chat")
 
 MAX_CALLBACK_BYTES = 64
 #: 👍 / 👎 stand in for these stars when the person has not rated the film explicitly.
 FEEDBACK_STARS = {True: 4.0, False: 2.0}
+#: The person's lists as stars for personal picks, weaker than 👍/👎 and below any rating.
+#: The ranking models count an interaction as liked from 4 stars and give anything lower a
+#: fifth of that weight, so 3.5 is a *weak* like: wanting to watch a film is intent, not yet
+#: taste.  "Not interested" is 2 stars, a 👎: the MF model predicts lower stars for films like
+#: it; for the ranking models no rating can be negative, so it only weighs a fifth of a like
+#: (such films are never listed again either way).  Seen films carry no opinion: not folded.
+LIST_STARS: dict[str, float] = {"watchlist": 3.5, "not_interested": 2.0}
+
 _BUTTON = re.compile(
-    r"v1:(?:(up|dn):(\d{1,12})|(more)|(pick):(\d{1,12})|(rate):(\d{1,12}):([1-5]))"
+    r"v1:(?:(up|dn|seen|no|wl|info):(\d{1,12})|(more)|(pick):(\d{1,12})|(rate):(\d{1,12}):([1-5]))"
 )
+#: The list each follow-up intent puts a film on.
+_LIST_OF: dict[str, MarkKind] = {"seen": "seen", "accept": "watchlist", "reject": "not_interested"}
+#: What each film-list button does: the list it puts the film on.
+_BUTTON_LISTS: dict[str, MarkKind] = {"seen": "seen", "no": "not_interested", "wl": "watchlist"}
 
 WELCOME = "Hi! I'm MovieBot. Ask me for films in plain words."
 EXPIRED = "That button has expired. Ask me again?"
 _TYPED_NUMBER = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,2})?")  # "2" (which one?), "4.5" (stars)
 _RATE_ARGS = re.compile(r"(.+?)\s+([0-9]{1,2}(?:\.[0-9]{1,2})?)")
 _DATASET_USER = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() accepts "²", int() not
+_MORE = frozenset({"more", "more please", "next", "show more", "next page"})
+#: Typed shortcuts for the buttons of a listed film: "seen 2", "info 1", "watchlist 3".
+_TYPED_ACTION = re.compile(
+    r"(up|down|seen|no|not interested|watchlist|wl|info|details)\s+([0-9]{1,2})", re.IGNORECASE
+)
+_TYPED_ACTIONS = {
+    "up": "up",
+    "down": "dn",
+    "seen": "seen",
+    "no": "no",
+    "not interested": "no",
+    "watchlist": "wl",
+    "wl": "wl",
+    "info": "info",
+    "details": "info",
+}
+#: "show me my watchlist", "what's on my watch list?", "/watchlist" — not "add it to my watchlist".
+_SHOW_WATCHLIST = re.compile(
+    r"^(?:(?:please\s+)?(?:show|list|see|view|open|display|check|what'?s|what\s+is|whats)"
+    r"(?:\s+(?:me|on|in))*\s+)?(?:my|the)\s+watch\s?list\s*(?:please)?[?.!]*$",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening))\b", re.I
+)
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty|much appreciated)\b", re.I)
+_BYE = re.compile(r"\b(?:bye|goodbye|good night|see you|see ya|cya|later)\b", re.I)
+#: "the film is far better known": rating counts an order of magnitude apart.
+FAR_BETTER_KNOWN = 10
 
 
 class ChatStore(ProfileStore, Protocol):
@@ -64,6 +127,12 @@ class ChatStore(ProfileStore, Protocol):
     def shown(self, user_key: str) -> set[int]: ...
 
     def clear_shown(self, user_key: str) -> None: ...
+
+    def mark(self, user_key: str, kind: MarkKind, movie_ids: Sequence[int]) -> None: ...
+
+    def marks(self, user_key: str, kind: MarkKind) -> list[Mark]: ...
+
+    def marked(self, user_key: str) -> set[int]: ...
 
     def save_session(self, user_key: str, state: dict[str, Any]) -> None: ...
 
@@ -91,6 +160,23 @@ class ChatReply:
     parser: str | None = None
     #: A full page of results: "more" may find further films (the last page says nothing).
     has_more: bool = False
+    #: What answered when no tool reply did: "details", "seen", "watchlist", "chat", ...
+    kind: str | None = None
+
+    @property
+    def route(self) -> str:
+        """The tool route of ``reply``, else ``kind``, else "message"."""
+        if self.reply is not None and (self.reply.route != "help" or self.kind is None):
+            return self.reply.route
+        return self.kind or "message"
+
+
+class _Ask(Exception):
+    """A question back to the person (which film?) instead of an answer."""
+
+    def __init__(self, reply: ChatReply) -> None:
+        super().__init__("question")
+        self.reply = reply
 
 
 class Conversation:
@@ -98,12 +184,15 @@ class Conversation:
         self.toolbox = toolbox
         self.parser = parser
         self.store = store
+        self.catalog: Catalog = _catalog_of(toolbox)
 
     # ------------------------------------------------------------------ entry points
 
     def handle_text(self, user_key: str, text: str) -> ChatReply:
         try:
             return self._text(user_key, text)
+        except _Ask as question:
+            return question.reply
         except MovieBotError as error:  # a problem the person can act on: say it, keep going
             log.warning("user=%s: %s", _short(user_key), error)
             return ChatReply(message=f"Sorry, I can't do that: {error}", parser="error")
@@ -113,19 +202,34 @@ class Conversation:
         if stripped.startswith("/"):
             # Cleaned and capped like parser input: a command's argument is resolved as a title.
             return replace(self._command(user_key, clean_text(stripped)), parser="command")
-        if stripped.lower() in ("more", "more please", "next", "show more"):
+        lowered = " ".join(stripped.lower().split()).rstrip("!.")
+        if lowered in _MORE:
             return replace(self._more(user_key), parser="command")
+        if _SHOW_WATCHLIST.fullmatch(lowered):
+            return replace(self._watchlist(user_key), parser="command")
+        typed = _TYPED_ACTION.fullmatch(lowered)
+        if typed:
+            answer = self._typed_action(user_key, typed.group(1).lower(), int(typed.group(2)))
+            if answer is not None:
+                return replace(answer, parser="command")
         if _TYPED_NUMBER.fullmatch(stripped):
             answer = self._typed_answer(user_key, float(stripped))
             if answer is not None:
                 return replace(answer, parser="command")
-        query, source = self._parse(stripped)
+        session = self._session(user_key)
+        query, source = self._parse(stripped, session)
         log.info("user=%s parser=%s intent=%s", _short(user_key), source, query.intent)
-        return replace(self._ask(user_key, query), parser=source)
+        try:
+            answer = self._ask(user_key, query, session, text=stripped)
+        except _Ask as question:
+            answer = question.reply
+        return replace(answer, parser=source)
 
     def handle_button(self, user_key: str, data: str) -> ChatReply:
         try:
             return replace(self._button(user_key, data), parser="button")
+        except _Ask as question:
+            return replace(question.reply, parser="button")
         except MovieBotError as error:
             log.warning("user=%s: %s", _short(user_key), error)
             return ChatReply(message=f"Sorry, I can't do that: {error}", parser="error")
@@ -135,135 +239,490 @@ class Conversation:
         match = _BUTTON.fullmatch(data) if valid else None
         if match is None:
             return ChatReply(message=EXPIRED)
-        vote, vote_id, more, pick, pick_id, _rate, rate_id, stars = match.groups()
+        action, action_id, more, pick, pick_id, _rate, rate_id, stars = match.groups()
         if more:
             return self._more(user_key)
-        movie_id = int(vote_id or pick_id or rate_id)
-        if self.toolbox.recommender.item_index(movie_id) < 0:  # forged, or from another catalog
+        movie_id = int(action_id or pick_id or rate_id)
+        if self.catalog.index_of(movie_id) < 0:  # forged, or from another catalog
             return ChatReply(message=EXPIRED)
         if not pick:  # a film listed twice is one film: stored under the copy standing for it
-            movie_id = self.toolbox.canonical_id(movie_id)
-        if vote:
-            liked = vote == "up"
+            movie_id = self._canonical(movie_id)
+        if action in ("up", "dn"):
+            liked = action == "up"
             self.store.feedback(user_key, movie_id, liked)
-            title = self._title(movie_id)
-            return ChatReply(message=f"{'👍' if liked else '👎'} noted for {title}.")
+            return ChatReply(
+                message=f"{'👍' if liked else '👎'} noted for {self._title(movie_id)}."
+            )
+        if action in _BUTTON_LISTS:
+            return self._put_on_list(user_key, _BUTTON_LISTS[action], [movie_id])
+        if action == "info":
+            return self._details(user_key, movie_id)
         if pick:
             return self._pick(user_key, movie_id)
         rating = int(stars)
         self.store.rate(user_key, movie_id, float(rating))
-        self._update_session(user_key, stars_for=None)  # the star question is answered
-        return ChatReply(message=f"Noted: {self._title(movie_id)} — {rating}/5.")
+        self._save(user_key, self._session(user_key), stars_for=None, focus=movie_id)
+        return ChatReply(message=f"Noted: {self._title(movie_id)} — {rating}/5.", kind="rate")
+
+    # ------------------------------------------------------------------ understanding
+
+    def _parse(self, text: str, session: Session) -> tuple[Query, str]:
+        context = self._context(session)
+        with_source = getattr(self.parser, "parse_with_source", None)
+        if with_source is not None:
+            query, source = _call_with_context(with_source, text, context)
+            return query, str(source)
+        query = _call_with_context(self.parser.parse, text, context)
+        return query, self.parser.name
+
+    def _context(self, session: Session) -> Any:
+        """What the parser may know of the conversation: the previous request and the last
+        list with positions (``bot.parsing.base.ParseContext`` where the parser takes one)."""
+        try:
+            from bot.parsing.base import ParseContext  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+        shown = session.last_list.movie_ids if session.last_list else ()
+        previous = _query_of(session.request, self._title) if session.request else None
+        return _make_context(ParseContext, previous, [self._title(m) for m in shown])
 
     # ------------------------------------------------------------------ answering
 
-    def _parse(self, text: str) -> tuple[Query, str]:
-        with_source = getattr(self.parser, "parse_with_source", None)
-        if with_source is not None:
-            query, source = with_source(text)
-            return query, str(source)
-        return self.parser.parse(text), self.parser.name
+    def _ask(self, user_key: str, query: Query, session: Session, *, text: str = "") -> ChatReply:
+        """Answer one understood message."""
+        intent = query.intent
+        if intent == "help":
+            return _chit_chat(text)
+        if intent == "more":
+            return self._more(user_key)
+        if intent == "refine":
+            return self._refine(user_key, query, session)
+        if intent in ("seen", "accept", "reject", "details"):
+            films, note = self._films_meant(user_key, query, session, default_focus=True)
+            if intent == "details":
+                return self._details(user_key, films[0], note=note)
+            return self._put_on_list(user_key, _LIST_OF[intent], films, note=note)
+        if intent == "rate":
+            return self._rate(user_key, query, session)
+        if intent == "similar_to" and (query.title or _refs(query)):
+            films, note = self._films_meant(user_key, query, session, default_focus=False)
+            request = self._request(query, reference_id=films[0])
+            return self._list(user_key, request, session, note=note)
+        # recommend_genre and popular (and a similar_to / rate that names no film)
+        request = self._request(query)
+        return self._list(user_key, request, session)
 
-    def _profile(self, user_key: str) -> Profile:
-        """The stored profile with 👍/👎 folded in as stars where no explicit rating exists."""
-        profile = self.store.get(user_key)
-        implied = {
-            m: FEEDBACK_STARS[liked] for m, liked in self.store.feedback_of(user_key).items()
-        }
-        if not implied:
-            return profile
-        return profile.model_copy(update={"ratings": {**implied, **profile.ratings}})
+    def _request(self, query: Query, *, reference_id: int | None = None) -> Request:
+        """The list request a query states, its constraints resolved against the catalog."""
+        intent = query.intent if query.intent in ("popular", "similar_to") else "recommend_genre"
+        if intent == "similar_to" and reference_id is None:
+            intent = "recommend_genre"
+        year_min, year_max = _field(query, "year_min", None), _field(query, "year_max", None)
+        if _field(query, "recent", False) and year_min is None and year_max is None:
+            year_min, year_max = self.catalog.recent_years()
+        also, alternatives = _field(query, "also_genres", []), _field(query, "or_genres", [])
+        # "a western or a war film": either will do; "sci-fi horror": both must hold
+        required = also if alternatives else [query.genre, *also]
+        return Request(
+            intent=intent,
+            reference_id=reference_id,
+            k=query.k,
+            genres_all=self._genres(required),
+            genres_any=self._genres([query.genre, *alternatives] if alternatives else []),
+            genres_none=self._genres(_field(query, "exclude_genres", [])),
+            year_min=year_min,
+            year_max=year_max,
+            keywords=tuple(_field(query, "keywords", [])),
+        )
 
-    def _ask(self, user_key: str, query: Query, *, more: bool = False) -> ChatReply:
-        """Dispatch one query, skipping films already shown — except for a fresh request about
-        a named film, which is answered from the top of its own ranking."""
-        about_a_title = query.intent == "similar_to" and query.title is not None
-        shown = self.store.shown(user_key) if more or not about_a_title else set()
-        reply = dispatch(query, self._profile(user_key), self.toolbox, self.store, exclude=shown)
-        return self._present(user_key, reply, more=more)
+    def _refine(self, user_key: str, query: Query, session: Session) -> ChatReply:
+        """Change the last request by what the message adds; a fresh request without one."""
+        change = self._request(query)
+        last = session.request
+        if last is None:
+            return self._list(user_key, change, session)
+        required = [
+            g for g in (*last.genres_all, *change.genres_all) if g not in change.genres_none
+        ]
+        banned = [g for g in (*last.genres_none, *change.genres_none) if g not in change.genres_all]
+        year_min, year_max = last.year_min, last.year_max
+        if change.year_min is not None or change.year_max is not None:
+            year_min, year_max = change.year_min, change.year_max
+        shift = _field(query, "era_shift", None)
+        if shift is not None:
+            median = self._median_year(session)
+            if median is None:
+                raise _Ask(
+                    ChatReply(message="Older or newer than what? Ask me for some films first.")
+                )
+            if shift == "older":
+                year_min, year_max = None, median - 1
+            else:
+                year_min, year_max = median + 1, None
+        k = query.k if query.k != DEFAULT_K else last.k
+        refined = last.model_copy(
+            update={
+                "k": k,
+                "genres_all": tuple(dict.fromkeys(required)),
+                "genres_any": change.genres_any or last.genres_any,
+                "genres_none": tuple(dict.fromkeys(banned)),
+                "year_min": year_min,
+                "year_max": year_max,
+                "keywords": tuple(dict.fromkeys((*last.keywords, *change.keywords))),
+            }
+        )
+        return self._list(user_key, refined, session)
 
-    def _present(self, user_key: str, reply: Reply, *, more: bool = False) -> ChatReply:
-        if reply.route == "did_you_mean":
-            ids = list(reply.candidate_ids)
-            pending = {"query": reply.query.model_dump(mode="json"), "choices": ids}
-            self._update_session(user_key, pending=pending, stars_for=None)
-            choices = tuple(
-                (Button(f"{title}", f"v1:pick:{m}"),)
-                for title, m in zip(reply.candidates, ids, strict=True)
+    def _list(
+        self,
+        user_key: str,
+        request: Request,
+        session: Session,
+        *,
+        more: bool = False,
+        note: str | None = None,
+    ) -> ChatReply:
+        """Answer a list request: the top k films passing its filter that the person has not
+        been shown (open requests and "more"), marked or rated."""
+        if request.keywords and not self.catalog.has_tags:
+            words = ", ".join(f'"{w}"' for w in request.keywords)
+            return ChatReply(
+                message=f"I can't search by themes or keywords like {words} here: this "
+                "catalog has no tags, only titles, years and genres. Try a genre or a year?",
+                kind="no_tags",
             )
-            return ChatReply(reply=reply, buttons=choices)
-        if reply.route == "rate" and reply.rating is None and reply.title:
-            movie_id = self._movie_id(reply.title)
-            self._update_session(user_key, pending=None, stars_for=movie_id)
-            row = tuple(Button(f"{n}★", f"v1:rate:{movie_id}:{n}") for n in range(1, 6))
-            return ChatReply(reply=reply, buttons=(row,))
+        profile = self._profile(user_key)
+        exclude = set(self.store.marked(user_key)) | set(profile.ratings)
+        if more or request.intent != "similar_to":
+            exclude |= self.store.shown(user_key)
+        if request.reference_id is not None:
+            exclude.add(request.reference_id)
+        reply, available = self._fetch(request, profile, exclude)
+        page = session.last_list.page + 1 if more and session.last_list else 1
         if not reply.results:
             if more:
-                return ChatReply(message=_thats_all(reply.query))
-            return ChatReply(reply=reply)
+                return ChatReply(message=_thats_all(request, self._title), kind="more")
+            return ChatReply(reply=reply, message=self._none_left(request, available, note))
         ids = [r.movie_id for r in reply.results]
         self.store.mark_shown(user_key, ids)
-        self._update_session(user_key, last=reply.query.model_dump(mode="json"), stars_for=None)
-        rows: list[tuple[Button, ...]] = [
-            (Button(f"👍 {n}", f"v1:up:{m}"), Button(f"👎 {n}", f"v1:dn:{m}"))
-            for n, m in enumerate(ids, start=1)
-        ]
+        self._save(
+            user_key,
+            session,
+            request=request,
+            last_list=LastList(movie_ids=tuple(ids), page=page),
+            focus=ids[0] if len(ids) == 1 else None,
+            pending=None,
+            stars_for=None,
+        )
+        rows = [_film_buttons(n, m) for n, m in enumerate(ids, start=1)]
         # A short page is the last one: no "More" to press, nothing left to promise.
-        has_more = len(reply.results) >= reply.query.k
+        has_more = len(ids) >= request.k
         if has_more:
             rows.append((Button("More", "v1:more"),))
-        return ChatReply(reply=reply, buttons=tuple(rows), has_more=has_more)
+        else:
+            note = _join(note, self._only(request, len(ids), available, more))
+        return ChatReply(reply=reply, message=note, buttons=tuple(rows), has_more=has_more)
+
+    def _fetch(self, request: Request, profile: Profile, exclude: set[int]) -> tuple[Reply, int]:
+        """The films for ``request`` (filters and ``exclude`` applied before the top k) and how
+        many films pass the filter at all."""
+        keep = self.catalog.mask(request.item_filter())
+        canonical = self.catalog.canonical_indices == np.arange(len(self.catalog))
+        available = int(np.count_nonzero(keep & canonical))
+        skip = {self._canonical(m) for m in exclude}
+        query = _query_of(request, self._title)
+        rec = self.toolbox.recommender
+        everything = len(self.catalog)
+        note = None
+        if request.intent == "similar_to" and request.reference_id is not None:
+            picks = rec.similar(request.reference_id, k=everything)
+            route = "similar"
+        elif request.intent == "popular" or not profile.is_known:
+            picks = rec.popular(k=everything)
+            route = "popular"
+            if request.intent != "popular":
+                note = RATE_INVITATION
+        elif profile.dataset_user is not None:
+            picks = rec.for_user(profile.dataset_user, k=everything)
+            route = "personal"
+        else:
+            known = {m: r for m, r in profile.ratings.items() if self.catalog.index_of(m) >= 0}
+            if known:
+                picks = rec.for_ratings(known, k=everything)
+                route = "personal"
+            else:
+                picks = rec.popular(k=everything)
+                route, note = "popular", RATE_INVITATION
+        results: list[MovieResult] = []
+        for pick in picks:
+            index = self.catalog.canonical(self.catalog.index_of(pick.movie_id))
+            movie_id = int(self.catalog.ids[index])
+            if not keep[index] or movie_id in skip:
+                continue
+            skip.add(movie_id)
+            results.append(
+                MovieResult(
+                    movie_id=movie_id,
+                    title=self.catalog.titles[index],
+                    year=pick.year,
+                    genres=pick.genres,
+                    score=pick.score,
+                    predicted_rating=pick.predicted_rating,
+                    reason=pick.reason,
+                )
+            )
+            if len(results) == request.k:
+                break
+        title = self._title(request.reference_id) if request.reference_id is not None else None
+        reply = Reply(route=route, query=query, results=tuple(results), title=title, note=note)
+        return reply, available
 
     def _more(self, user_key: str) -> ChatReply:
-        session = self.store.load_session(user_key) or {}
-        if "last" not in session:
+        session = self._session(user_key)
+        if session.request is None:
             return ChatReply(message="Ask me for something first, then I can show more.")
-        return self._ask(user_key, Query.model_validate(session["last"]), more=True)
+        return self._list(user_key, session.request, session, more=True)
+
+    # ------------------------------------------------------------------ films meant
+
+    def _films_meant(
+        self, user_key: str, query: Query, session: Session, *, default_focus: bool
+    ) -> tuple[list[int], str | None]:
+        """The films a message points at — its title (resolved once), else its positions in
+        the last list, else (``default_focus``) the film in focus — and a note saying which
+        film was taken when that was not spelled out.  Raises ``_Ask`` with a question when
+        it cannot be told."""
+        if query.title:
+            movie_id, others = self._resolve(user_key, query, session)
+            if not others:
+                return [movie_id], None
+            also = "; ".join(self._title(m) for m in others[:3])
+            return [
+                movie_id
+            ], f"(I took {self._title(movie_id)}, the best known; there is also {also}.)"
+        refs = _refs(query) or ([0] if default_focus else [])
+        shown = list(session.last_list.movie_ids) if session.last_list else []
+        films: list[int] = []
+        note = None
+        for ref in refs:
+            if ref == 0:
+                if session.focus is not None:
+                    films.append(session.focus)
+                elif shown:
+                    films.append(shown[0])  # the top pick, and the reply says so
+                    note = (
+                        f'(I took that as {self._title(shown[0])}, the first one; say "the '
+                        'second one" and so on for another.)'
+                    )
+                else:
+                    raise _Ask(_which_film("Which film do you mean? Tell me its title."))
+                continue
+            if not shown:
+                raise _Ask(_which_film("I haven't shown you a list yet. Which film do you mean?"))
+            position = len(shown) if ref == -1 else ref
+            if not 1 <= position <= len(shown):
+                raise _Ask(
+                    _which_film(
+                        f"I only showed you {len(shown)} film{'s' if len(shown) != 1 else ''}. "
+                        f"Which one do you mean (1-{len(shown)})?"
+                    )
+                )
+            films.append(shown[position - 1])
+        if not films:
+            raise _Ask(_which_film("Which film do you mean? Tell me its title."))
+        return list(dict.fromkeys(films)), note
+
+    def _resolve(self, user_key: str, query: Query, session: Session) -> tuple[int, list[int]]:
+        """The movie id a typed title names; a did-you-mean question when several match about
+        equally, "not found" when none does.  When one of several is far better known (rating
+        counts ``FAR_BETTER_KNOWN`` times apart) it is taken, and the others are mentioned."""
+        assert query.title is not None
+        resolution = self.toolbox.resolve_title(query.title)
+        if resolution.confident:
+            return self._canonical_index_id(resolution.candidates[0].index), []
+        if resolution.status == "ambiguous":
+            ids = list(
+                dict.fromkeys(self._canonical_index_id(c.index) for c in resolution.candidates)
+            )[:5]
+            counts = sorted(
+                ((int(self.catalog.rating_counts[self.catalog.index_of(m)]), m) for m in ids),
+                reverse=True,
+            )
+            if len(counts) == 1 or counts[0][0] >= FAR_BETTER_KNOWN * max(counts[1][0], 1):
+                return counts[0][1], [m for _, m in counts[1:]]
+            raise _Ask(self._did_you_mean(user_key, query, session, ids))
+        raise _Ask(ChatReply(reply=Reply(route="not_found", query=query)))
+
+    def _did_you_mean(
+        self, user_key: str, query: Query, session: Session, choices: list[int]
+    ) -> ChatReply:
+        self._save(
+            user_key,
+            session,
+            pending=PendingChoice(query=query, choices=tuple(choices)),
+            stars_for=None,
+        )
+        titles = tuple(self._title(m) for m in choices)
+        reply = Reply(
+            route="did_you_mean", query=query, candidates=titles, candidate_ids=tuple(choices)
+        )
+        buttons = tuple((Button(t, f"v1:pick:{m}"),) for t, m in zip(titles, choices, strict=True))
+        return ChatReply(reply=reply, buttons=buttons)
+
+    # ------------------------------------------------------------------ about one film
+
+    def _rate(self, user_key: str, query: Query, session: Session) -> ChatReply:
+        if not (query.title or _refs(query)):
+            return self._list(user_key, self._request(query), session)
+        films, note = self._films_meant(user_key, query, session, default_focus=False)
+        return self._rate_films(user_key, query, session, films, note)
+
+    def _rate_films(
+        self, user_key: str, query: Query, session: Session, films: list[int], note: str | None
+    ) -> ChatReply:
+        """Store the query's stars for the films, or ask for them (star buttons)."""
+        if query.rating is None:
+            movie_id = films[0]
+            self._save(user_key, session, pending=None, stars_for=movie_id, focus=movie_id)
+            ask = Reply(route="rate", query=query, title=self._title(movie_id))
+            row = tuple(Button(f"{n}★", f"v1:rate:{movie_id}:{n}") for n in range(1, 6))
+            return ChatReply(reply=ask, buttons=(row,))
+        for movie_id in films:
+            self.store.rate(user_key, movie_id, query.rating)
+        self._save(user_key, session, pending=None, stars_for=None, focus=films[-1])
+        titles = "; ".join(self._title(m) for m in films)
+        done = Reply(route="rate", query=query, title=titles, rating=query.rating)
+        return ChatReply(reply=done, message=note)
+
+    def _put_on_list(
+        self, user_key: str, kind: MarkKind, films: list[int], *, note: str | None = None
+    ) -> ChatReply:
+        films = [self._canonical(m) for m in films]
+        self.store.mark(user_key, kind, films)
+        session = self._session(user_key)
+        self._save(user_key, session, focus=films[-1] if len(films) == 1 else session.focus)
+        titles = ", ".join(self._title(m) for m in films)
+        said = {
+            "seen": f"Noted: you've seen {titles}. I won't suggest {_them(films)} again.",
+            "watchlist": f"Added to your watchlist: {titles}. (/watchlist shows it.)",
+            "not_interested": f"Got it, not for you: {titles}. I won't suggest {_them(films)} "
+            "again.",
+        }[kind]
+        return ChatReply(message=_join(said, note), kind=kind)
+
+    def _details(self, user_key: str, movie_id: int, *, note: str | None = None) -> ChatReply:
+        movie = self.catalog.by_id(self._canonical(movie_id))
+        self._save(user_key, self._session(user_key), focus=movie.movie_id)
+        return ChatReply(message=_join(film_card(movie), note), kind="details")
+
+    def _watchlist(self, user_key: str) -> ChatReply:
+        marks = self.store.marks(user_key, "watchlist")
+        if not marks:
+            return ChatReply(
+                message='Your watchlist is empty. Say "I\'ll check out the second one" after '
+                "a list, or press ➕ under a film.",
+                kind="watchlist",
+            )
+        lines = [f"Your watchlist ({len(marks)}):"]
+        lines += [f"  • {self._title(m.movie_id)}" for m in marks]
+        return ChatReply(message="\n".join(lines), kind="watchlist")
+
+    # ------------------------------------------------------------------ open questions
 
     def _pick(self, user_key: str, movie_id: int) -> ChatReply:
         """Answer the pending did-you-mean question with the chosen movie (once)."""
-        session = self.store.load_session(user_key) or {}
-        pending = session.get("pending")
-        if not isinstance(pending, dict) or movie_id not in pending.get("choices", ()):
+        session = self._session(user_key)
+        pending = session.pending
+        if pending is None or movie_id not in pending.choices:
             return ChatReply(message="That choice has expired. Ask me again?")
-        self._update_session(user_key, pending=None)
-        query = Query.model_validate({**pending["query"], "title": self._title(movie_id)})
-        return self._ask(user_key, query)
+        session = self._save(user_key, session, pending=None)
+        chosen = self._canonical(movie_id)
+        query = pending.query.model_copy(update={"title": None})
+        return self._answer_about(user_key, query, session, chosen)
+
+    def _answer_about(
+        self, user_key: str, query: Query, session: Session, movie_id: int
+    ) -> ChatReply:
+        """Answer ``query`` about a film already resolved (a did-you-mean choice)."""
+        if query.intent == "similar_to":
+            request = self._request(query, reference_id=movie_id)
+            return self._list(user_key, request, session)
+        if query.intent == "rate":
+            return self._rate_films(user_key, query, session, [movie_id], None)
+        if query.intent == "details":
+            return self._details(user_key, movie_id)
+        if query.intent in _LIST_OF:
+            return self._put_on_list(user_key, _LIST_OF[query.intent], [movie_id])
+        return self._list(user_key, self._request(query), session)
 
     def _typed_answer(self, user_key: str, number: float) -> ChatReply | None:
         """A typed number while a question is open — "which one?" or "how many stars?": the
         answer, or, out of range, the range and the same question again (never dropped,
         never stored).  None when no question is open: the number is ordinary text."""
-        session = self.store.load_session(user_key) or {}
-        pending, stars_for = session.get("pending"), session.get("stars_for")
-        if isinstance(stars_for, int):
+        session = self._session(user_key)
+        if session.stars_for is not None:
+            movie_id = session.stars_for
             if _is_half_star(number):
-                self._update_session(user_key, stars_for=None)
-                self.store.rate(user_key, stars_for, number)
-                return ChatReply(message=f"Noted: {self._title(stars_for)} — {number:g}/5.")
-            title = self._title(stars_for)
+                self._save(user_key, session, stars_for=None)
+                self.store.rate(user_key, movie_id, number)
+                return ChatReply(message=f"Noted: {self._title(movie_id)} — {number:g}/5.")
+            title = self._title(movie_id)
             ask = Reply(route="rate", query=_rate_query(title), title=title)
-            return replace(self._present(user_key, ask), message="Please give 0.5-5 stars.")
-        if not isinstance(pending, dict) or not pending.get("choices"):
+            row = tuple(Button(f"{n}★", f"v1:rate:{movie_id}:{n}") for n in range(1, 6))
+            return ChatReply(reply=ask, buttons=(row,), message="Please give 0.5-5 stars.")
+        pending = session.pending
+        if pending is None or not pending.choices:
             return None
-        choices = [int(m) for m in pending["choices"]]
+        choices = list(pending.choices)
         if number.is_integer() and 1 <= number <= len(choices):
             return self._pick(user_key, choices[int(number) - 1])
-        question = Reply(
-            route="did_you_mean",
-            query=Query.model_validate(pending["query"]),
-            candidates=tuple(self._title(m) for m in choices),
-            candidate_ids=tuple(choices),
-        )
-        again = self._present(user_key, question)
+        again = self._did_you_mean(user_key, pending.query, session, choices)
         return replace(again, message=f"Please pick 1-{len(choices)}.")
 
-    def _update_session(self, user_key: str, **changes: Any) -> None:
-        """Change some session keys, keeping the others (a did-you-mean keeps "more" working);
-        a None value drops the key."""
-        session = self.store.load_session(user_key) or {}
-        session.update(changes)
-        self.store.save_session(user_key, {k: v for k, v in session.items() if v is not None})
+    def _typed_action(self, user_key: str, action: str, position: int) -> ChatReply | None:
+        """ "seen 2", "info 1": the button of that film in the last list; None (ordinary text)
+        when no list was shown."""
+        session = self._session(user_key)
+        shown = session.last_list.movie_ids if session.last_list else ()
+        if not shown:
+            return None
+        if not 1 <= position <= len(shown):
+            return _which_film(f"The last list had {len(shown)} films: pick 1-{len(shown)}.")
+        return self._button(user_key, f"v1:{_TYPED_ACTIONS[action]}:{shown[position - 1]}")
+
+    # ------------------------------------------------------------------ state
+
+    def _session(self, user_key: str) -> Session:
+        try:
+            blob = self.store.load_session(user_key)
+        except ValueError:  # not JSON at all
+            log.warning("user=%s: dropped an unreadable session", _short(user_key))
+            return Session()
+        return session_from_blob(blob, _short(user_key))
+
+    def _save(self, user_key: str, session: Session, **changes: Any) -> Session:
+        updated = session.model_copy(update=changes)
+        self.store.save_session(user_key, updated.model_dump(mode="json"))
+        return updated
+
+    def _profile(self, user_key: str) -> Profile:
+        """The stored profile with weaker signals folded in as stars where no explicit rating
+        exists: 👍/👎 first, then the watchlist and "not interested" (``LIST_STARS``)."""
+        profile = self.store.get(user_key)
+        implied: dict[int, float] = {}
+        for kind in ("not_interested", "watchlist"):
+            for mark in self.store.marks(user_key, kind):
+                implied[mark.movie_id] = LIST_STARS[kind]
+        for movie, liked in self.store.feedback_of(user_key).items():
+            implied[movie] = FEEDBACK_STARS[liked]
+        if not implied:
+            return profile
+        return profile.model_copy(update={"ratings": {**implied, **profile.ratings}})
+
+    def _median_year(self, session: Session) -> int | None:
+        shown = session.last_list.movie_ids if session.last_list else ()
+        years = [y for y in (self.catalog.by_id(m).year for m in shown if self._known(m)) if y]
+        return int(statistics.median(years)) if years else None
 
     # ------------------------------------------------------------------ commands
 
@@ -271,6 +730,7 @@ class Conversation:
         name, _, rest = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()  # "/help@MovieBot" in group chats
         rest = rest.strip()
+        session = self._session(user_key)
         if name == "start":
             self.store.clear_shown(user_key)
             return ChatReply(
@@ -278,17 +738,21 @@ class Conversation:
             )
         if name == "help":
             return ChatReply(reply=Reply(route="help", query=_help_query()), parser="command")
+        if name == "watchlist":
+            return self._watchlist(user_key)
         if name == "popular":
-            genre = self._genre_or_none(rest)
+            genre = self.catalog.genre_name(rest) if rest else None
             if rest and genre is None:
                 return ChatReply(
-                    message=f"I don't know the genre {rest!r}. Try: {', '.join(self.toolbox.genres)}."
+                    message=f"I don't know the genre {rest!r}. Try: {', '.join(self.catalog.genres)}."
                 )
-            return self._ask(user_key, Query(intent="popular", genre=genre, title=None))
+            return self._list(
+                user_key, Request(intent="popular", genres_all=(genre,) if genre else ()), session
+            )
         if name == "similar":
             if not rest:
                 return ChatReply(message="Usage: /similar <title>, e.g. /similar the godfather")
-            return self._ask(user_key, Query(intent="similar_to", genre=None, title=rest))
+            return self._ask(user_key, Query(intent="similar_to", genre=None, title=rest), session)
         if name == "rate":
             # "/rate fargo 4.5" stores 4.5 stars; "/rate fargo" asks for them with star buttons.
             typed = _RATE_ARGS.fullmatch(rest)
@@ -296,7 +760,8 @@ class Conversation:
             rating = float(stars) if stars else None
             if not title or (rating is not None and not _is_half_star(rating)):
                 return ChatReply(message="Usage: /rate <title> <0.5-5>, e.g. /rate fargo 4.5")
-            return self._ask(user_key, Query(intent="rate", genre=None, title=title, rating=rating))
+            query = Query(intent="rate", genre=None, title=title, rating=rating)
+            return self._ask(user_key, query, session)
         if name == "profile":
             return ChatReply(message=self._profile_text(user_key), parser="command")
         if name == "link":
@@ -304,7 +769,8 @@ class Conversation:
         if name == "forget":
             self.store.forget(user_key)
             return ChatReply(
-                message="Done: I forgot your ratings, feedback and history.", parser="command"
+                message="Done: I forgot your ratings, feedback, film lists and history.",
+                parser="command",
             )
         return ChatReply(message=f"Unknown command /{name}. Try /help.")
 
@@ -334,38 +800,186 @@ class Conversation:
         if feedback:
             ups = sum(feedback.values())
             lines.append(f"Feedback: {ups} 👍, {len(feedback) - ups} 👎")
+        for kind, label in (
+            ("watchlist", "Watchlist"),
+            ("seen", "Seen"),
+            ("not_interested", "Not interested"),
+        ):
+            count = len(self.store.marks(user_key, kind))  # type: ignore[arg-type]
+            if count:
+                lines.append(f"{label}: {count}")
         if profile.dataset_user is not None:
             lines.append(f"Linked to dataset user {profile.dataset_user}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ helpers
 
-    def _genre_or_none(self, text: str) -> str | None:
-        if not text:
-            return None
-        try:
-            return self.toolbox.recommender.genre_name(text)
-        except ConfigError:
-            return None
+    def _genres(self, names: Iterable[str | None]) -> tuple[str, ...]:
+        """The catalog's spelling of each named genre; unknown names are dropped."""
+        found = (self.catalog.genre_name(n) for n in names if n)
+        return tuple(dict.fromkeys(g for g in found if g is not None))
+
+    def _known(self, movie_id: int) -> bool:
+        return self.catalog.index_of(movie_id) >= 0
 
     def _title(self, movie_id: int) -> str:
-        index = self.toolbox.recommender.item_index(movie_id)
-        return self.toolbox.recommender.titles[index] if index >= 0 else f"movie {movie_id}"
+        index = self.catalog.index_of(movie_id)
+        return self.catalog.titles[index] if index >= 0 else f"movie {movie_id}"
 
-    def _movie_id(self, title: str) -> int:
-        return self.toolbox.movie_id(title)
+    def _canonical(self, movie_id: int) -> int:
+        """``movie_id``, or the id of the copy standing for it; unknown ids pass through."""
+        index = self.catalog.index_of(movie_id)
+        return self._canonical_index_id(index) if index >= 0 else movie_id
+
+    def _canonical_index_id(self, index: int) -> int:
+        return int(self.catalog.ids[self.catalog.canonical(index)])
+
+    def _none_left(self, request: Request, available: int, note: str | None) -> str | None:
+        if available == 0:
+            return _join(note, f"No {_describe(request, self._title)} in this catalog.")
+        return _join(note, f"I've shown you every {_describe(request, self._title)} I have.")
+
+    def _only(self, request: Request, count: int, available: int, more: bool) -> str | None:
+        if more:
+            return None
+        what = _describe(request, self._title)
+        if available <= count:
+            return f"Only {count} {what} in this catalog."
+        return f"Only {count} {what} left that you haven't seen or been shown."
 
 
-def _thats_all(query: Query) -> str:
+# ---------------------------------------------------------------------------- pure helpers
+
+
+def _catalog_of(toolbox: Toolbox) -> Catalog:
+    """The toolbox's catalog, or one built from its trained models."""
+    catalog = getattr(toolbox, "catalog", None)
+    if isinstance(catalog, Catalog):
+        return catalog
+    trained = toolbox.recommender.trained
+    return Catalog.build(trained.catalog, trained.genres, trained.items, trained.seen)
+
+
+def _field(query: Query, name: str, default: Any) -> Any:
+    value = getattr(query, name, default)
+    return default if value is None and default is not None else value
+
+
+def _refs(query: Query) -> list[int]:
+    return list(_field(query, "refs", []))
+
+
+def _call_with_context(parse: Any, text: str, context: Any) -> Any:
+    if context is None:
+        return parse(text)
+    try:
+        return parse(text, context=context)
+    except TypeError:  # a parser that takes no context
+        return parse(text)
+
+
+def _make_context(cls: Any, previous: Query | None, shown: list[str]) -> Any:
+    try:
+        return cls(previous=previous, shown=tuple(shown))
+    except TypeError:
+        return None
+
+
+def _query_of(request: Request, title_of: Any) -> Query:
+    """The request as a Query (what the reply says it answered)."""
+    genre = request.genres_all[0] if request.genres_all else None
+    title = title_of(request.reference_id) if request.reference_id is not None else None
+    return Query(intent=request.intent, genre=genre, title=title, k=request.k)
+
+
+def _film_buttons(n: int, movie_id: int) -> tuple[Button, ...]:
+    """One row per listed film: 👍 👎, seen, not interested, watchlist, details."""
+    return (
+        Button(f"👍 {n}", f"v1:up:{movie_id}"),
+        Button(f"👎 {n}", f"v1:dn:{movie_id}"),
+        Button("✓ seen", f"v1:seen:{movie_id}"),
+        Button("🚫", f"v1:no:{movie_id}"),
+        Button("➕", f"v1:wl:{movie_id}"),
+        Button("ℹ️", f"v1:info:{movie_id}"),
+    )
+
+
+_PLURAL = {
+    "Comedy": "comedies",
+    "Western": "westerns",
+    "Drama": "dramas",
+    "Thriller": "thrillers",
+    "Musical": "musicals",
+    "Mystery": "mysteries",
+    "Documentary": "documentaries",
+    "Romance": "romances",
+}
+
+
+def _describe(request: Request, title_of: Any) -> str:
+    """The request in a few words: "westerns before 1940", "Crime Drama films from 1990"."""
+    genres = list(request.genres_all)
+    if len(genres) == 1 and genres[0] in _PLURAL and not request.genres_any:
+        noun = _PLURAL[genres[0]]
+    else:
+        named = " ".join(genres)
+        if request.genres_any:
+            named = (named + " " if named else "") + " or ".join(request.genres_any)
+        noun = f"{named} films" if named else "films"
+    parts = [noun]
+    if request.reference_id is not None:
+        parts.append(f"like {title_of(request.reference_id)}")
+    if request.genres_none:
+        parts.append("without " + " or ".join(request.genres_none))
+    if request.keywords:
+        parts.append("tagged " + ", ".join(f'"{k}"' for k in request.keywords))
+    lo, hi = request.year_min, request.year_max
+    if lo is not None and hi is not None:
+        parts.append(f"from {lo}" if lo == hi else f"from {lo}-{hi}")
+    elif lo is not None:
+        parts.append(f"from {lo} on")
+    elif hi is not None:
+        parts.append(f"before {hi + 1}")
+    return " ".join(parts)
+
+
+def _thats_all(request: Request, title_of: Any) -> str:
     """The answer to "more" after the last page: what was asked for, and what to try next."""
-    films = f"{query.genre} films" if query.genre else "films"
-    if query.intent == "similar_to" and query.title:
-        asked = f"films like {query.title}"
-    elif query.intent == "popular":
+    films = f"{' '.join(request.genres_all)} films" if request.genres_all else "films"
+    if request.intent == "similar_to" and request.reference_id is not None:
+        asked = f"films like {title_of(request.reference_id)}"
+    elif request.intent == "popular":
         asked = f"popular {films}"
     else:
         asked = f"{films} picked for you"
     return f"That's all for {asked}. Try another genre, or ask for films like one you enjoyed."
+
+
+def _chit_chat(text: str) -> ChatReply:
+    """A short fitting answer to small talk; the help text only when nothing else fits."""
+    if _THANKS.search(text):
+        return ChatReply(message="You're welcome! Ask me any time for more films.", kind="chat")
+    if _BYE.search(text):
+        return ChatReply(message="Bye! Enjoy the film.", kind="chat")
+    if _GREETING.match(text.strip()):
+        return ChatReply(
+            message="Hi! What are you in the mood for? A genre, a decade, or a film you liked.",
+            kind="chat",
+        )
+    return ChatReply(reply=Reply(route="help", query=_help_query()))
+
+
+def _which_film(question: str) -> ChatReply:
+    return ChatReply(message=question, kind="question")
+
+
+def _join(*parts: str | None) -> str | None:
+    kept = [p for p in parts if p]
+    return "\n".join(kept) if kept else None
+
+
+def _them(films: list[int]) -> str:
+    return "it" if len(films) == 1 else "them"
 
 
 def _is_half_star(stars: float) -> bool:

@@ -203,10 +203,23 @@ def test_huge_command_argument_is_capped(chat: Conversation) -> None:
 # ---------------------------------------------------------------------------- free text
 
 
-def test_greeting_gets_help_not_films(chat: Conversation) -> None:
-    reply = chat.handle_text("u", "hello")
-    assert reply.reply is not None and reply.reply.route == "help" and not reply.reply.results
-    assert reply.parser == "regex"
+def test_small_talk_gets_a_short_fitting_answer_not_films(chat: Conversation) -> None:
+    for text, expected in [
+        ("hello", "Hi!"),
+        ("hey there", "Hi!"),
+        ("thanks!", "You're welcome"),
+        ("thank you so much", "You're welcome"),
+        ("ok bye", "Bye"),
+        ("goodbye", "Bye"),
+    ]:
+        reply = chat.handle_text("u", text)
+        assert reply.reply is None and reply.message and reply.message.startswith(expected), text
+        assert reply.route == "chat" and reply.parser == "regex" and reply.buttons == ()
+        assert "movies like" not in render_chat_plain(reply)  # not the whole help text
+    # what is not small talk (gibberish, questions about the bot) still gets the help text
+    other = chat.handle_text("u", "asdf qwerty")
+    assert other.reply is not None and other.reply.route == "help"
+    assert "movies like" in render_chat_plain(other)
 
 
 def test_genre_request_fills_k_in_that_genre(chat: Conversation, toolbox: Toolbox) -> None:
@@ -734,7 +747,7 @@ def test_a_fixable_error_is_one_polite_line_and_the_chat_goes_on(
     def broken(*args: object, **kwargs: object) -> object:
         raise ConfigError("the model directory has no 'ease-rp3' model")
 
-    monkeypatch.setattr("bot.conversation.dispatch", broken)
+    monkeypatch.setattr(chat.toolbox.recommender, "popular", broken)
     reply = chat.handle_text("u", "suggest a comedy")
     assert reply.message == "Sorry, I can't do that: the model directory has no 'ease-rp3' model"
     assert reply.parser == "error"
