@@ -2,15 +2,18 @@
 
 The handlers are thin: read the text or button data, run the synchronous core
 (``Conversation``) in a worker thread, send its reply as escaped HTML with an inline keyboard.
-Everything the bot must survive lives here rather than in the core:
+What the bot must survive lives in the Telegram layer rather than in the core:
 
-* outgoing rate limits and 429 ``RetryAfter`` (``AIORateLimiter``), network errors on sends
-  retried a few times, polling errors retried by python-telegram-bot itself;
-* a per-user flood limit (one polite "slow down", then silence until the window frees);
+* Bot API failures (429, 5xx, timeouts, an unreachable or hanging API, a rejected token):
+  ``bot.telegram_net`` retries, logs one line per failure and starts and stops cleanly;
+* a per-user flood limit on costly work only (``bot.ratelimit``): searches and messages the LLM
+  may read take a token from the person's bucket; votes, ratings, /forget, /profile, /start,
+  /help are never throttled, and a refusal says how many seconds to wait;
 * an optional allow-list (others get one polite refusal, then nothing);
-* one error handler that logs a traceback with the token cut out, and library loggers kept
-  at INFO or above, because python-telegram-bot logs the token-bearing API URL at DEBUG;
-* SIGTERM/SIGINT stop polling cleanly and ``post_shutdown`` closes the profile database.
+* stickers, photos and voice get "I only read text"; error messages lose local file paths
+  before they reach the chat (the log keeps them);
+* library loggers kept at INFO or above, because python-telegram-bot logs the token-bearing
+  API URL at DEBUG.
 
 Button presses: 👍/👎 and other one-line answers ("noted", "expired") come back as a short
 toast (``answerCallbackQuery`` text); "More", did-you-mean picks and star ratings that produce a
@@ -22,11 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
-import time
-import traceback
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,9 +42,8 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -56,22 +58,35 @@ from telegram.ext import (
 from bot.app import build_conversation, configure_logging
 from bot.commands import settings_from
 from bot.conversation import Button, ChatReply, Conversation
-from bot.parsing import MAX_INPUT_CHARS
+from bot.parsing import MAX_INPUT_CHARS, RegexParser
+from bot.ratelimit import UserBuckets, is_costly_button, is_costly_text, wait_text
 from bot.render import render_chat_html
 from bot.settings import Settings
 from bot.store import SqliteProfileStore
-from recommender.cli import add_location_options
+from bot.telegram_net import (
+    PerUserUpdates,
+    RetryingRequests,
+    TelegramTuning,
+    TelegramUnavailable,
+    hide_secret,
+    one_line,
+    serve,
+)
+from recommender.cli import add_location_options, write_error
 from recommender.errors import ConfigError
 
 __all__ = [
     "ALLOWED_UPDATES",
     "COMMANDS",
+    "NOT_TEXT",
     "BotState",
-    "FloodGate",
+    "TelegramTuning",
     "add_telegram_command",
     "build_application",
     "cmd_telegram",
     "quiet_library_loggers",
+    "run",
+    "scrub_paths",
     "token_of",
 ]
 
@@ -92,55 +107,34 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 STATE_KEY = "moviebot"
 
 REFUSAL = "Sorry, this MovieBot is private."
-SLOW_DOWN = "Slow down a little, please: I'll answer again in a few seconds."
 TRUNCATED = f"(I only read the first {MAX_INPUT_CHARS:,} characters.)"
 APOLOGY = "Sorry, something went wrong on my side. Please try again."
+NOT_TEXT = 'I only read text messages: ask me in words, e.g. "three funny movies".'
 #: answerCallbackQuery refuses longer toast texts.
 TOAST_LIMIT = 200
 #: Telegram shows "typing…" for about five seconds; renew it a little sooner.
 TYPING_EVERY_S = 4.0
-#: Attempts for a send that failed with a network error (429s are the rate limiter's job).
-SEND_ATTEMPTS = 3
-SEND_BACKOFF_S = 0.5
-#: 429 retries inside AIORateLimiter before the error reaches the error handler.
-RATE_LIMIT_RETRIES = 3
 
 T = TypeVar("T")
 
+# A local path in an error message: absolute, home-relative, or relative with a folder and a
+# file name ("data/u.item:12").  Film titles such as "Face/Off" have no leading slash and no
+# file extension, so they stay.
+_PATH = re.compile(
+    r"(?:(?<![\w/.~])(?:~|\.{1,2})?/[^\s/:'\"]+(?:/[^\s/:'\"]+)+"
+    r"|(?<![\w/])[A-Za-z]:\\[^\s:'\"]+"
+    r"|(?<![\w/])[\w.-]+(?:/[\w.-]+)+\.\w{1,8}\b)"
+    r"(?::\d+)?"
+)
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with local file paths (and their ``:line``) replaced by "a local file":
+    people in the chat need the problem, not the server's folder layout."""
+    return _PATH.sub("a local file", text)
+
 
 # ---------------------------------------------------------------------------- state
-
-
-class FloodGate:
-    """At most ``limit`` updates per ``window_s`` seconds per user (a sliding window).
-
-    ``check`` says "ok", "warn" (the first update over the limit: reply once, politely) or
-    "drop" (further updates inside the same burst: ignored)."""
-
-    def __init__(
-        self, limit: int = 8, window_s: float = 30.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        if limit < 1 or window_s <= 0:
-            raise ConfigError("flood limit needs limit >= 1 and a positive window")
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._seen: dict[int, deque[float]] = {}
-        self._warned: set[int] = set()
-
-    def check(self, user_id: int) -> str:
-        now = self._clock()
-        times = self._seen.setdefault(user_id, deque())
-        while times and now - times[0] >= self.window_s:
-            times.popleft()
-        if len(times) < self.limit:
-            times.append(now)
-            self._warned.discard(user_id)
-            return "ok"
-        if user_id in self._warned:
-            return "drop"
-        self._warned.add(user_id)
-        return "warn"
 
 
 @dataclass
@@ -150,8 +144,17 @@ class BotState:
     conversation: Conversation
     store: SqliteProfileStore
     allowed_users: frozenset[int] = frozenset()
-    flood: FloodGate = field(default_factory=FloodGate)
+    buckets: UserBuckets = field(default_factory=UserBuckets)
     refused: set[int] = field(default_factory=set)
+    #: The offline parser, to tell a rating (free) from a request (costly) before answering.
+    classifier: RegexParser | None = None
+    #: Threads for the synchronous core, one per concurrent update.
+    executor: ThreadPoolExecutor = field(default_factory=ThreadPoolExecutor)
+    tuning: TelegramTuning = field(default_factory=TelegramTuning)
+
+    async def in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(call, *args))
 
 
 def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -164,6 +167,7 @@ def _user_key(user_id: int) -> str:
 
 
 # ---------------------------------------------------------------------------- sending
+# Retries of failed Bot API calls happen below these helpers (RetryingRequests).
 
 
 def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -174,35 +178,22 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | No
     )
 
 
-async def _retrying(call: Callable[[], Awaitable[T]]) -> T:
-    """``call()``, again after a network error (not after a refusal such as BadRequest, which
-    python-telegram-bot also files under NetworkError).  A send that timed out may have arrived,
-    so a rare duplicate is the price of not losing replies."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await call()
-        except BadRequest:
-            raise
-        except NetworkError as error:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            log.warning("network error on send (attempt %d): %s", attempt, type(error).__name__)
-            await asyncio.sleep(SEND_BACKOFF_S * attempt)
-    raise AssertionError("unreachable")
+def _for_chat(chat: ChatReply) -> ChatReply:
+    """An error reply without local paths."""
+    if chat.parser == "error" and chat.message:
+        return replace(chat, message=scrub_paths(chat.message))
+    return chat
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, chat: ChatReply) -> None:
+    chat = _for_chat(chat)
     text = render_chat_html(chat) or "…"
     markup = _keyboard(chat.buttons)
-    await _retrying(
-        lambda: context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-    )
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def _say(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
-    await _retrying(lambda: context.bot.send_message(chat_id, text))
+    await context.bot.send_message(chat_id, text)
 
 
 @contextlib.asynccontextmanager
@@ -239,8 +230,21 @@ async def _no_typing() -> AsyncIterator[None]:
 # ---------------------------------------------------------------------------- handlers
 
 
+async def _is_costly(update: Update, state: BotState) -> bool:
+    query, message = update.callback_query, update.effective_message
+    if query is not None:
+        return is_costly_button(query.data or "")
+    text = message.text if message is not None else None
+    if not text:
+        return False  # stickers and photos only get "I read text"
+    classifier = state.classifier
+    if classifier is None:
+        return True
+    return await state.in_thread(is_costly_text, text, classifier.parse)
+
+
 async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler (group -1): allow-list, then flood limit."""
+    """Runs before every handler (group -1): allow-list, then the flood limit on costly work."""
     user, chat = update.effective_user, update.effective_chat
     if user is None:
         raise ApplicationHandlerStop
@@ -248,20 +252,22 @@ async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     query = update.callback_query
     if state.allowed_users and user.id not in state.allowed_users:
         if query is not None:
-            await query.answer()
+            await query.answer(REFUSAL)
         elif user.id not in state.refused and chat is not None:
             state.refused.add(user.id)
             log.info("refused user=%s (not in TELEGRAM_ALLOWED_USERS)", user.id)
             await _say(context, chat.id, REFUSAL)
         raise ApplicationHandlerStop
-    verdict = state.flood.check(user.id)
-    if verdict == "ok":
+    if not await _is_costly(update, state):
         return
+    wait = state.buckets.take(user.id)
+    if wait <= 0:
+        return
+    log.info("flood limit: user=%s waits %.1f s", user.id, wait)
     if query is not None:
-        await query.answer(SLOW_DOWN if verdict == "warn" else None)
-    elif verdict == "warn" and chat is not None:
-        log.info("flood limit hit by user=%s", user.id)
-        await _say(context, chat.id, SLOW_DOWN)
+        await _answer(query, wait_text(wait))
+    elif chat is not None:
+        await _say(context, chat.id, wait_text(wait))
     raise ApplicationHandlerStop
 
 
@@ -271,12 +277,19 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None or not message.text:
         return
     text = message.text
-    conversation = _state(context).conversation
+    state = _state(context)
     async with _typing(context, message.chat_id):
-        chat = await asyncio.to_thread(conversation.handle_text, _user_key(user.id), text)
+        chat = await state.in_thread(state.conversation.handle_text, _user_key(user.id), text)
     if len(text) > MAX_INPUT_CHARS:  # the parser has cut it; say so
         chat = replace(chat, message="\n".join(p for p in (TRUNCATED, chat.message) if p))
     await _send(context, message.chat_id, chat)
+
+
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files: say what the bot can read."""
+    chat = update.effective_chat
+    if chat is not None:
+        await _say(context, chat.id, NOT_TEXT)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -284,12 +297,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     data = query.data or ""
-    conversation = _state(context).conversation
+    state = _state(context)
     searching = chat_obj is not None and data.startswith(("v1:more", "v1:pick"))
     async with _typing(context, chat_obj.id) if searching and chat_obj else _no_typing():
-        chat = await asyncio.to_thread(
-            conversation.handle_button, _user_key(query.from_user.id), data
+        chat = await state.in_thread(
+            state.conversation.handle_button, _user_key(query.from_user.id), data
         )
+    chat = _for_chat(chat)
     if _is_toast(chat) or chat_obj is None:
         await _answer(query, chat.message)
         return
@@ -305,16 +319,16 @@ def _is_toast(chat: ChatReply) -> bool:
 async def _answer(query: CallbackQuery, text: str | None) -> None:
     if text is not None and len(text) > TOAST_LIMIT:
         text = text[: TOAST_LIMIT - 1] + "…"
-    await _retrying(lambda: query.answer(text))
+    await query.answer(text)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The one error handler: a traceback with the token cut out, and an apology if we can."""
+    """The one error handler: one line (the traceback at DEBUG), and an apology if we can."""
     error = context.error
-    token = context.bot.token
-    detail = "".join(traceback.format_exception(error)) if error else "unknown error"
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, detail.replace(token, "<token>"))
+    log.error("update %s failed: %s", update_id, one_line(error) if error else "unknown error")
+    if error is not None:
+        log.debug("update %s failure detail", update_id, exc_info=error)
     if not isinstance(update, Update):
         return
     with contextlib.suppress(TelegramError):
@@ -339,6 +353,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     state: BotState | None = application.bot_data.get(STATE_KEY)
     if state is not None:
+        state.executor.shutdown(wait=True)
         state.store.close()
         log.info("profile database closed")
 
@@ -368,13 +383,23 @@ def build_application(
     conversation: Conversation,
     store: SqliteProfileStore,
     *,
-    flood: FloodGate | None = None,
+    tuning: TelegramTuning | None = None,
+    buckets: UserBuckets | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """A ready Application: handlers registered, shared state in ``bot_data``."""
+    """A ready Application: handlers registered, shared state in ``bot_data``, and the
+    library loggers that could print the token pinned above DEBUG."""
+    tuning = tuning or TelegramTuning()
+    quiet_library_loggers()
     builder = (
         ApplicationBuilder()
         .token(token_of(settings))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(RetryingRequests(tuning, asyncio.sleep))
+        .concurrent_updates(PerUserUpdates(tuning.concurrent_updates))
+        .connect_timeout(tuning.connect_timeout_s)
+        .read_timeout(tuning.read_timeout_s)
+        .write_timeout(tuning.read_timeout_s)
+        .get_updates_connect_timeout(tuning.connect_timeout_s)
+        .get_updates_read_timeout(tuning.read_timeout_s)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -382,16 +407,21 @@ def build_application(
         api, files = _api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(api).base_file_url(files)
     application = builder.build()
+    toolbox = conversation.toolbox
     application.bot_data[STATE_KEY] = BotState(
         conversation=conversation,
         store=store,
         allowed_users=settings.telegram_allowed_users,
-        flood=flood or FloodGate(),
+        buckets=buckets or UserBuckets(tuning.burst, tuning.refill_s),
+        classifier=RegexParser(toolbox.titles, toolbox.genres),
+        executor=ThreadPoolExecutor(tuning.concurrent_updates, thread_name_prefix="moviebot"),
+        tuning=tuning,
     )
     fresh = filters.UpdateType.MESSAGE  # edited messages are not answered again
     application.add_handler(TypeHandler(Update, gatekeeper), group=-1)
     application.add_handler(CommandHandler(list(COMMANDS), on_text, filters=fresh))
     application.add_handler(MessageHandler(filters.TEXT & fresh, on_text))  # text, /unknown
+    application.add_handler(MessageHandler(fresh & ~filters.TEXT, on_not_text))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
     return application
@@ -419,21 +449,32 @@ def quiet_library_loggers() -> None:
 # ---------------------------------------------------------------------------- command
 
 
+def run(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Serve until SIGTERM/SIGINT (with the tuning it was built with): 0 after a clean stop,
+    1 (and one line) when the Bot API stayed unreachable at start.  A rejected token raises
+    ConfigError (exit 2 in the CLI)."""
+    state: BotState = application.bot_data[STATE_KEY]
+    try:
+        asyncio.run(serve(application, state.tuning, ALLOWED_UPDATES))
+    except TelegramUnavailable as error:
+        write_error(str(error))
+        return 1
+    return 0
+
+
 def cmd_telegram(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    token_of(settings)  # fail in one line before loading data and models
+    token = token_of(settings)  # fail in one line before loading data and models
     configure_logging(settings.log_level)
     quiet_library_loggers()
+    hide_secret(token)
     conversation, store = build_conversation(settings)
     try:
         application = build_application(settings, conversation, store)
     except BaseException:
         store.close()
         raise
-    log.info("polling Telegram for updates (Ctrl-C or SIGTERM to stop)")
-    # run_polling stops on SIGINT/SIGTERM/SIGABRT; post_shutdown then closes the database.
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    return 0
+    return run(application)
 
 
 def add_telegram_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,170 +9,50 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
-from pydantic import SecretStr
-from telegram import Update
 
-from bot.conversation import Conversation
-from bot.parsing import RegexParser
-from bot.settings import Settings
 from bot.store import SqliteProfileStore
 from bot.telegram_app import (
     ALLOWED_UPDATES,
     REFUSAL,
-    SLOW_DOWN,
-    FloodGate,
+    TelegramTuning,
     add_telegram_command,
-    build_application,
     quiet_library_loggers,
+    run,
 )
 from recommender.errors import ConfigError
 from tests.conftest import REPO_ROOT, make_ratings, tiny_toolbox, write_csv_layout
+from tests.fake_bot_api import (
+    DROP,
+    TOKEN,
+    USER,
+    FakeBotApi,
+    bad_request,
+    button_data,
+    button_update,
+    feed,
+    keyboard,
+    make_app,
+    session,
+    text_update,
+    too_many_requests,
+)
 from tests.tools.conftest import TITLES
 from tools.toolbox import Toolbox
 
-TOKEN = "123456:SECRET-token-value_abcdefghijklmno"
 ODD_TITLE = "Tom & Jerry <Uncut> (1993)"
-USER = 777
-OK_TRUE: dict[str, Any] = {"ok": True, "result": True}
-
-
-# ---------------------------------------------------------------------------- fake Bot API
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up mid-answer (a long poll cut by shutdown) is not news."""
-
-
-class FakeBotApi:
-    """A Bot API server in a thread: records every call, serves queued updates to getUpdates,
-    and can be told to fail the next calls of a method (HTTP status + JSON, or a dropped
-    connection)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.failures: dict[str, list[tuple[int, dict[str, Any]] | str]] = {}
-        self.updates: list[dict[str, Any]] = []
-        self._cond = threading.Condition()
-        self._message_ids = itertools.count(1000)
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                fake._handle(self, self.path, self.rfile.read(length))
-
-            do_GET = do_POST
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-        self.server = QuietServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def _handle(self, request: BaseHTTPRequestHandler, path: str, body: bytes) -> None:
-        prefix = f"/bot{TOKEN}/"
-        if not path.startswith(prefix):
-            self._reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
-            return
-        method = path[len(prefix) :]
-        params = dict(parse_qsl(body.decode())) if body else {}
-        with self._cond:
-            self.calls.append((method, params))
-            queued = self.failures.get(method)
-            failure = queued.pop(0) if queued else None
-            self._cond.notify_all()
-        if isinstance(failure, str):  # "drop": a network error, connection closed unanswered
-            request.close_connection = True
-            request.connection.shutdown(socket.SHUT_RDWR)
-            return
-        if failure is not None:
-            status, payload = failure
-            self._reply(request, status, payload)
-            return
-        self._reply(request, 200, self._result(method, params))
-
-    def _result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "getMe":
-            bot = {"id": 42, "is_bot": True, "first_name": "MovieBot", "username": "movie_test_bot"}
-            return {"ok": True, "result": bot}
-        if method == "getUpdates":
-            offset = int(params.get("offset", 0))
-            deadline = time.monotonic() + 0.3  # a short long-poll keeps shutdown quick
-            with self._cond:
-                while True:
-                    ready = [u for u in self.updates if u["update_id"] >= offset]
-                    if ready or time.monotonic() > deadline:
-                        return {"ok": True, "result": ready}
-                    self._cond.wait(0.05)
-        if method in ("sendMessage", "editMessageText"):
-            message = {
-                "message_id": next(self._message_ids),
-                "date": int(time.time()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
-                "text": params.get("text", ""),
-            }
-            return {"ok": True, "result": message}
-        if method == "getWebhookInfo":
-            return {
-                "ok": True,
-                "result": {"url": "", "has_custom_certificate": False, "pending_update_count": 0},
-            }
-        return OK_TRUE  # deleteWebhook, answerCallbackQuery, sendChatAction, setMyCommands…
-
-    @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)
-
-    def push(self, update: dict[str, Any]) -> None:
-        with self._cond:
-            self.updates.append(update)
-            self._cond.notify_all()
-
-    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
-        with self._cond:
-            return [params for name, params in self.calls if name == method]
-
-    def wait_for(self, method: str, count: int, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while len([1 for name, _ in self.calls if name == method]) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -186,99 +66,14 @@ def toolbox() -> Toolbox:
 
 @pytest.fixture
 def api() -> Iterator[FakeBotApi]:
-    fake = FakeBotApi()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with FakeBotApi() as fake:
+        yield fake
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
     with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
         yield opened
-
-
-def make_app(
-    api: FakeBotApi,
-    toolbox: Toolbox,
-    store: SqliteProfileStore,
-    *,
-    allowed: frozenset[int] = frozenset(),
-    flood: FloodGate | None = None,
-) -> Any:
-    settings = Settings(
-        TELEGRAM_BOT_TOKEN=SecretStr(TOKEN),
-        TELEGRAM_API_BASE_URL=api.base_url,
-        TELEGRAM_ALLOWED_USERS=allowed,
-    )
-    conversation = Conversation(toolbox, RegexParser(toolbox.titles, toolbox.genres), store)
-    return build_application(settings, conversation, store, flood=flood)
-
-
-_ids = itertools.count(1)
-
-
-def text_update(text: str, user: int = USER) -> dict[str, Any]:
-    n = next(_ids)
-    entities = []
-    if text.startswith("/"):
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {
-        "update_id": n,
-        "message": {
-            "message_id": n,
-            "date": 1_700_000_000,
-            "chat": {"id": user, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "Ann"},
-            "text": text,
-            "entities": entities,
-        },
-    }
-
-
-def button_update(data: str, user: int = USER) -> dict[str, Any]:
-    n = next(_ids)
-    return {
-        "update_id": n,
-        "callback_query": {
-            "id": f"cb{n}",
-            "chat_instance": "ci",
-            "from": {"id": user, "is_bot": False, "first_name": "Ann"},
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 1_700_000_000,
-                "chat": {"id": user, "type": "private"},
-                "from": {"id": 42, "is_bot": True, "first_name": "MovieBot"},
-                "text": "an earlier list",
-            },
-        },
-    }
-
-
-async def feed(app: Any, *updates: dict[str, Any]) -> None:
-    for payload in updates:
-        await app.process_update(Update.de_json(payload, app.bot))
-
-
-def session(app: Any, *updates: dict[str, Any]) -> None:
-    """initialize → process the updates → shutdown (what run_polling does minus polling)."""
-
-    async def go() -> None:
-        async with app:
-            await feed(app, *updates)
-
-    asyncio.run(go())
-
-
-def keyboard(params: dict[str, Any]) -> list[list[dict[str, str]]]:
-    rows: list[list[dict[str, str]]] = json.loads(params["reply_markup"])["inline_keyboard"]
-    return rows
-
-
-def button_data(params: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in keyboard(params) for b in row]
 
 
 # ---------------------------------------------------------------------------- tests
@@ -403,25 +198,6 @@ def test_allow_list_refuses_once(
     assert store.get("telegram:999").ratings == {} and not store.shown("telegram:999")
 
 
-def test_flood_limit_says_slow_down_once(
-    api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
-) -> None:
-    now = [0.0]
-    gate = FloodGate(limit=2, window_s=10.0, clock=lambda: now[0])
-    app = make_app(api, toolbox, store, flood=gate)
-
-    async def go() -> None:
-        async with app:
-            await feed(app, *(text_update("/help") for _ in range(5)))
-            now[0] = 10.5  # the window has passed
-            await feed(app, text_update("/help"))
-
-    asyncio.run(go())
-    texts = [p["text"] for p in api.sent()]
-    assert texts[2] == SLOW_DOWN and texts.count(SLOW_DOWN) == 1
-    assert len(texts) == 4 and "movies like the godfather" in texts[3]
-
-
 def test_titles_are_escaped(api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore) -> None:
     session(make_app(api, toolbox, store), text_update("movies like tom & jerry"))
     (reply,) = api.sent()
@@ -438,18 +214,12 @@ def test_long_text_is_truncated_and_said(
     assert len(reply["text"]) <= 4096
 
 
-# AIORateLimiter reads RetryAfter.retry_after, deprecated as a number since v22.2.
+# RetryAfter's own constructor reads its deprecated number-valued attribute (PTB v22.2+).
 @pytest.mark.filterwarnings("ignore:.*retry_after.*")
 def test_429_is_retried_and_reply_arrives(
     api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
 ) -> None:
-    too_many = {
-        "ok": False,
-        "error_code": 429,
-        "description": "Too Many Requests: retry after 1",
-        "parameters": {"retry_after": 1},
-    }
-    api.failures["sendMessage"] = [(429, too_many)]
+    api.failures["sendMessage"] = [too_many_requests(retry_after=1)]
     started = time.monotonic()
     session(make_app(api, toolbox, store), text_update("/help"))
     sends = api.sent()
@@ -460,7 +230,7 @@ def test_429_is_retried_and_reply_arrives(
 def test_network_error_on_send_is_retried(
     api: FakeBotApi, toolbox: Toolbox, store: SqliteProfileStore
 ) -> None:
-    api.failures["sendMessage"] = ["drop"]
+    api.failures["sendMessage"] = [DROP]
     session(make_app(api, toolbox, store), text_update("/help"))
     assert len(api.sent()) == 2 and api.sent()[0] == api.sent()[1]
 
@@ -476,8 +246,7 @@ def test_error_handler_logs_without_token(
     try:
         quiet_library_loggers()
         caplog.set_level(logging.DEBUG)
-        bad = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
-        api.failures["sendMessage"] = [(400, bad)]
+        api.failures["sendMessage"] = [bad_request()]
         session(make_app(api, toolbox, store), text_update("/help"))
     finally:
         for name, level in saved.items():
@@ -492,9 +261,9 @@ def test_error_handler_logs_without_token(
 def test_polling_and_sigterm_close_the_store(
     api: FakeBotApi, toolbox: Toolbox, tmp_path: Path
 ) -> None:
-    """The real thing: run_polling against the fake server, /start via getUpdates, SIGTERM."""
+    """The real thing: polling the fake server, /start via getUpdates, SIGTERM."""
     store = SqliteProfileStore(tmp_path / "polling.sqlite3")
-    app = make_app(api, toolbox, store)
+    app = make_app(api, toolbox, store, tuning=TelegramTuning(poll_timeout_s=1))
     api.push(text_update("/start"))
     api.push(button_update("v1:more"))  # nothing asked yet: a toast, not a message
 
@@ -503,14 +272,12 @@ def test_polling_and_sigterm_close_the_store(
         os.kill(os.getpid(), signal.SIGTERM)
 
     stopper = threading.Thread(target=stop_when_answered, daemon=True)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    stopper.start()
     try:
-        stopper.start()
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=True)
+        status = run(app)
     finally:
-        asyncio.set_event_loop(None)
         stopper.join(timeout=5)
+    assert status == 0
     methods = [name for name, _ in api.calls]
     assert {"getMe", "deleteWebhook", "getUpdates", "setMyCommands"} <= set(methods)
     (welcome,) = api.sent()
