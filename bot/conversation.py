@@ -277,14 +277,18 @@ class Conversation:
 
     def _context(self, session: Session) -> Any:
         """What the parser may know of the conversation: the previous request and the last
-        list with positions (``bot.parsing.base.ParseContext`` where the parser takes one)."""
+        list by position (``bot.parsing.base.ParseContext``, where the parsers take one)."""
         try:
             from bot.parsing.base import ParseContext  # type: ignore[attr-defined]
         except ImportError:
             return None
-        shown = session.last_list.movie_ids if session.last_list else ()
         previous = _query_of(session.request, self._title) if session.request else None
-        return _make_context(ParseContext, previous, [self._title(m) for m in shown])
+        shown = session.last_list.movie_ids if session.last_list else ()
+        films = tuple(
+            (n, m, self._title(m), self.catalog.by_id(m).year if self._known(m) else None)
+            for n, m in enumerate(shown, start=1)
+        )
+        return ParseContext(previous=previous, shown=films)
 
     # ------------------------------------------------------------------ answering
 
@@ -876,13 +880,6 @@ def _call_with_context(parse: Any, text: str, context: Any) -> Any:
         return parse(text, context=context)
     except TypeError:  # a parser that takes no context
         return parse(text)
-
-
-def _make_context(cls: Any, previous: Query | None, shown: list[str]) -> Any:
-    try:
-        return cls(previous=previous, shown=tuple(shown))
-    except TypeError:
-        return None
 
 
 def _query_of(request: Request, title_of: Any) -> Query:
