@@ -39,11 +39,12 @@ from __future__ import annotations
 import logging
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.parsing import Parser, clean_text
 from bot.render import film_card
@@ -51,6 +52,7 @@ from bot.session import LastList, PendingChoice, Request, Session, session_from_
 from bot.store import Mark, MarkKind
 from recommender.catalog import Catalog
 from recommender.errors import MovieBotError
+from recommender.serving import Recommendation
 from tools.profiles import Profile, ProfileStore
 from tools.results import MovieResult, Reply
 from tools.schema import DEFAULT_K, Query
@@ -433,30 +435,53 @@ class Conversation:
         keep = self.catalog.mask(request.item_filter())
         canonical = self.catalog.canonical_indices == np.arange(len(self.catalog))
         available = int(np.count_nonzero(keep & canonical))
-        skip = {self._canonical(m) for m in exclude}
-        query = _query_of(request, self._title)
-        rec = self.toolbox.recommender
+        ranking, route, note = self._ranking(request, profile)
+        # The ranking is cut at n; n grows until k films pass (or the ranking is exhausted).
+        # It starts at what the filter's pass rate suggests, so one call is the usual case.
         everything = len(self.catalog)
-        note = None
+        rate = max(available, 1) / everything
+        n = min(everything, int((request.k + len(exclude)) / rate * 1.5) + 10)
+        while True:
+            picks = ranking(n)
+            results = self._passing(picks, keep, exclude, request.k)
+            if len(results) >= request.k or len(picks) < n or n >= everything:
+                break
+            n = min(everything, n * 4)
+        query = _query_of(request, self._title)
+        title = self._title(request.reference_id) if request.reference_id is not None else None
+        reply = Reply(route=route, query=query, results=tuple(results), title=title, note=note)
+        return reply, available
+
+    def _ranking(
+        self, request: Request, profile: Profile
+    ) -> tuple[Callable[[int], list[Recommendation]], str, str | None]:
+        """The ranking that answers ``request`` for this person (top-n by a call), its route
+        and a note: similar films, popular films, or personal picks (popular ones plus an
+        invitation to rate for someone the bot knows nothing about)."""
+        rec = self.toolbox.recommender
+        genre = request.genres_all[0] if request.genres_all else None
         if request.intent == "similar_to" and request.reference_id is not None:
-            picks = rec.similar(request.reference_id, k=everything)
-            route = "similar"
-        elif request.intent == "popular" or not profile.is_known:
-            picks = rec.popular(k=everything)
-            route = "popular"
-            if request.intent != "popular":
-                note = RATE_INVITATION
-        elif profile.dataset_user is not None:
-            picks = rec.for_user(profile.dataset_user, k=everything)
-            route = "personal"
-        else:
-            known = {m: r for m, r in profile.ratings.items() if self.catalog.index_of(m) >= 0}
-            if known:
-                picks = rec.for_ratings(known, k=everything)
-                route = "personal"
-            else:
-                picks = rec.popular(k=everything)
-                route, note = "popular", RATE_INVITATION
+            reference = request.reference_id
+            return (lambda n: rec.similar(reference, k=n, genre=genre)), "similar", None
+        known = {m: r for m, r in profile.ratings.items() if self._known(m)}
+        if request.intent == "popular" or (profile.dataset_user is None and not known):
+            note = None if request.intent == "popular" else RATE_INVITATION
+            return (lambda n: rec.popular(k=n, genre=genre)), "popular", note
+        if profile.dataset_user is not None:
+            user = profile.dataset_user
+            return (lambda n: rec.for_user(user, k=n, genre=genre)), "personal", None
+        return (lambda n: rec.for_ratings(known, k=n, genre=genre)), "personal", None
+
+    def _passing(
+        self,
+        picks: list[Recommendation],
+        keep: npt.NDArray[np.bool_],
+        exclude: set[int],
+        k: int,
+    ) -> list[MovieResult]:
+        """The first ``k`` picks that pass ``keep`` and are not excluded, each film once (a
+        film the catalog lists twice is shown as its canonical copy)."""
+        skip = {self._canonical(m) for m in exclude}
         results: list[MovieResult] = []
         for pick in picks:
             index = self.catalog.canonical(self.catalog.index_of(pick.movie_id))
@@ -475,11 +500,9 @@ class Conversation:
                     reason=pick.reason,
                 )
             )
-            if len(results) == request.k:
+            if len(results) == k:
                 break
-        title = self._title(request.reference_id) if request.reference_id is not None else None
-        reply = Reply(route=route, query=query, results=tuple(results), title=title, note=note)
-        return reply, available
+        return results
 
     def _more(self, user_key: str) -> ChatReply:
         session = self._session(user_key)
