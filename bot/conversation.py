@@ -345,6 +345,10 @@ class Conversation:
         """Change the last request by what the message adds; a fresh request without one."""
         change = self._request(query)
         last = session.request
+        shift = _field(query, "era_shift", None)
+        median = self._median_year(session) if shift is not None else None
+        if shift is not None and (last is None or median is None):
+            raise _Ask(ChatReply(message="Older or newer than what? Ask me for some films first."))
         if last is None:
             return self._list(user_key, change, session)
         required = [
@@ -354,17 +358,10 @@ class Conversation:
         year_min, year_max = last.year_min, last.year_max
         if change.year_min is not None or change.year_max is not None:
             year_min, year_max = change.year_min, change.year_max
-        shift = _field(query, "era_shift", None)
-        if shift is not None:
-            median = self._median_year(session)
-            if median is None:
-                raise _Ask(
-                    ChatReply(message="Older or newer than what? Ask me for some films first.")
-                )
-            if shift == "older":
-                year_min, year_max = None, median - 1
-            else:
-                year_min, year_max = median + 1, None
+        if shift == "older" and median is not None:
+            year_min, year_max = None, median - 1
+        elif shift == "newer" and median is not None:
+            year_min, year_max = median + 1, None
         k = query.k if query.k != DEFAULT_K else last.k
         refined = last.model_copy(
             update={
