@@ -156,7 +156,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from recommender.artifacts import save_models
     from recommender.data import load_dataset
-    from recommender.training import load_tuned_params, model_dir_for, train_models
+    from recommender.training import describe_choice, load_tuned_params, model_dir_for, train_models
 
     dataset = load_dataset(data_dir_of(args))
     model_root = model_dir_of(args)
@@ -167,6 +167,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         trained = train_models(
             dataset, names=names, params=params, progress=progress, validate=not args.no_validate
         )
+    stderr.print(describe_choice(trained.info), highlight=False)
     target = save_models(model_dir_for(model_root, dataset.fingerprint), trained)
     print(target)
     return 0
@@ -270,7 +271,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--models", help="extra comma-separated model names to train beside the serving set"
     )
     p.add_argument(
-        "--no-validate", action="store_true", help="skip the validation run recorded in meta.json"
+        "--no-validate",
+        action="store_true",
+        help="skip choosing the ranker on validation (serve the first candidate that fits)",
     )
     p.set_defaults(handler=cmd_train, writes_models=True)
 

@@ -41,7 +41,6 @@ validation split.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ import pandas as pd
 from recommender.data import Dataset
 from recommender.errors import ConfigError, ModelError
 from recommender.fileio import atomic_file
+from recommender.fitting import Fitter
 from recommender.metrics import ranking_metrics, rmse, top_k
 from recommender.models import get_model_class, make_model
 from recommender.models.base import Recommender
@@ -183,8 +183,12 @@ def evaluate_split(
     dump_recs: Path | None = None,
     dump_predictions: Path | None = None,
     progress: Progress | None = None,
+    fitter: Fitter | None = None,
 ) -> EvaluationReport:
-    """Evaluate ``models`` on an indexed split (``movies`` feeds models that need item text)."""
+    """Evaluate ``models`` on an indexed split (``movies`` feeds models that need item text).
+
+    ``fitter`` (fitting on ``indexed.train``) lets several calls share fitted models; by
+    default each call fits its own."""
     if k < 1:
         raise ConfigError(f"k must be at least 1, got {k}")
     params = params or {}
@@ -200,13 +204,14 @@ def evaluate_split(
     with ExitStack() as stack:
         recs_out = stack.enter_context(atomic_file(dump_recs)) if dump_recs else None
         preds_out = stack.enter_context(atomic_file(dump_predictions)) if dump_predictions else None
-        for name in models:  # one fitted model alive at a time
-            model = make_model(name, **dict(params.get(name, {})))
+        # each distinct model (a blend's parts included) is fitted once, and dropped as soon
+        # as no later model in the list needs it
+        requests = [(name, params.get(name, {})) for name in models]
+        fitter = fitter or Fitter(train, item_text, requests=requests)
+        for name, model_params in requests:
             if progress:
                 progress(f"fitting {name} on {train.nnz:,} ratings")
-            started = time.perf_counter()
-            model.fit(train, item_text=item_text if model.needs_item_text else None)
-            fit_seconds = time.perf_counter() - started
+            model, fit_seconds = fitter.fit(name, model_params)
             result = _score_model(name, model, targets, k, fit_seconds, recs_out, preds_out)
             results.append(result)
             if progress:
@@ -406,6 +411,6 @@ def _item_text(indexed: IndexedSplit, movies: pd.DataFrame | None) -> list[str]:
     """One document per train item index (empty text where the catalog lacks the movie)."""
     if movies is None:
         raise ModelError("a model needs item text (titles, genres) but no catalog was given")
-    from recommender.models.content import item_documents  # sklearn: only when needed
+    from recommender.models.content import item_documents
 
     return item_documents(movies, indexed.items)

@@ -19,7 +19,7 @@ values; empty = nothing to tune, and the model is left out of the results).  The
 
 Config fields that are themselves a model's config (the EASE + RP3beta blend nests EASE's and
 RP3beta's) take the values tuned for that model in the same run, so a blend is tuned on top of
-its tuned parts.
+its tuned parts, which are fitted once for all of the blend's trials.
 
 Objective: validation RMSE (lower is better) for models that predict ratings, NDCG@K (higher
 is better) for the others, computed exactly as :mod:`recommender.evaluate` does on the test set.
@@ -45,6 +45,7 @@ from recommender.data import Dataset
 from recommender.errors import ArtifactError
 from recommender.evaluate import evaluate_split
 from recommender.fileio import atomic_file
+from recommender.fitting import Fitter
 from recommender.models import get_model_class
 from recommender.models.base import ModelConfig
 from recommender.splits import IndexedSplit, SplitName, index_split, split_ratings
@@ -147,6 +148,9 @@ class _Search:
         self.indexed, self.dataset, self.name, self.base = indexed, dataset, name, base
         self.objective, self.k, self.progress = objective, k, progress
         self.metrics: dict[str, dict[str, float]] = {}
+        # a blend's parts are the same in every trial (only its own fields vary): fit them once
+        cls = get_model_class(name)
+        self.fitter = Fitter(indexed.train) if cls.part_configs(cls.config_type()) else None
 
     def loss(self, values: Params) -> float:
         """Lower is better: RMSE, or minus NDCG; NaN (nothing to score) counts as worst."""
@@ -159,6 +163,7 @@ class _Search:
                 k=self.k,
                 params={self.name: {**self.base, **values}},
                 movies=self.dataset.movies,
+                fitter=self.fitter,
             )
             row = report.results[0]
             found = {

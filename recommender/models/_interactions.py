@@ -1,5 +1,6 @@
-"""Helpers the ranking models share: the weighted interaction matrix they learn from, the
-popularity fallback for unknown users, and CSR matrices as named state arrays."""
+"""Helpers the ranking models share: the weighted interaction matrix they learn from (and the
+two config fields that define it), the popularity fallback for unknown users, and CSR matrices
+as named state arrays."""
 
 from __future__ import annotations
 
@@ -8,10 +9,31 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from pydantic import Field
 
-from recommender.models.base import IndexArray, State
+from recommender.models.base import IndexArray, ModelConfig, State
 
-__all__ = ["csr_from_state", "csr_state", "preference_matrix", "scores_with_fallback"]
+__all__ = [
+    "PreferenceConfig",
+    "csr_from_state",
+    "csr_state",
+    "preference_matrix",
+    "scores_with_fallback",
+]
+
+
+class PreferenceConfig(ModelConfig):
+    """Config base of the models that learn from ``preference_matrix`` (EASE, iALS, RP3beta)."""
+
+    like_threshold: float = Field(
+        4.0, ge=0.0, description="Ratings at or above this count as liked (weight 1)."
+    )
+    dislike_weight: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Weight of an interaction rated below like_threshold (1 = binary).",
+    )
 
 
 def preference_matrix(

@@ -13,7 +13,7 @@ to the stored top-M neighbours.  A pair with no usable neighbour gets ``mean_u``
 
 ``*_score_users`` return float32 blocks (the dtype ``score`` hands out; sums are float64).
 The readable dense reference these kernels are tested against is ``knn_reference`` in
-``recommender.models.knn``.
+``tests/recommender/models/references.py``.
 """
 
 from __future__ import annotations

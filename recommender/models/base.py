@@ -111,6 +111,17 @@ class Recommender(ABC):
     @abstractmethod
     def _fit(self, train: sp.csr_matrix, progress: ProgressFn | None) -> None: ...
 
+    @classmethod
+    def part_configs(cls, config: ModelConfig) -> Mapping[str, tuple[str, ModelConfig]]:
+        """The models this one combines, each fitted on the same data on its own:
+        {role: (registry name, config)}.  Empty (the default) for a model that is not a blend."""
+        return {}
+
+    def fit_from_parts(self, parts: Mapping[str, Recommender]) -> Self:
+        """Become fitted from parts already fitted as ``part_configs`` lists (blends only), so
+        a run that fits a part alone does not fit it again inside the blend."""
+        raise ModelError(f"{self.name} is not made of other models")
+
     def _set_item_text(self, item_text: Sequence[str]) -> None:
         """Receive item documents before ``_fit`` (models with ``needs_item_text``)."""
 

@@ -1,20 +1,21 @@
 """EASE + RP3beta: a rank blend of the two item-item ranking models.
 
-On ML-100K's per-user temporal validation split the blend beats both parts (NDCG@10 0.182 vs
-EASE 0.166 and RP3beta 0.171): EASE's dense, regularised item weights and RP3beta's sparse,
-popularity-penalised random walk make different mistakes.  Each part's scores are standardised
+EASE's dense, regularised item weights and RP3beta's sparse, popularity-penalised random walk
+make different mistakes, so on some data the blend beats both parts (ML-100K's validation
+split; BENCHMARKS.md); ``moviebot train`` checks on the data it serves.  Each part's scores are standardised
 per user (z-scores) before mixing, since their scales differ by orders of magnitude::
 
     score_u = w · z(ease_u) + (1 − w) · z(rp3beta_u)
 
-It inherits EASE's memory limit: on catalogs too large for EASE it refuses, and the trainer
-falls back to RP3beta alone.
+It inherits EASE's memory limit.  The parts can be fitted once and shared
+(``fit_from_parts``): an evaluation of EASE, RP3beta and the blend fits each part once, and
+trying several blend weights refits nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +70,25 @@ class EaseRP3Blend(Recommender):
         assert isinstance(config, EaseRP3BlendConfig)
         EASE.check_size(config.ease, n_users, n_items, nnz)
         RP3Beta.check_size(config.rp3beta, n_users, n_items, nnz)
+
+    @classmethod
+    def part_configs(cls, config: ModelConfig) -> Mapping[str, tuple[str, ModelConfig]]:
+        assert isinstance(config, EaseRP3BlendConfig)
+        return {"ease": (EASE.name, config.ease), "rp3beta": (RP3Beta.name, config.rp3beta)}
+
+    def fit_from_parts(self, parts: Mapping[str, Recommender]) -> Self:
+        ease, rp3beta = parts["ease"], parts["rp3beta"]
+        if not (isinstance(ease, EASE) and isinstance(rp3beta, RP3Beta)):
+            raise TypeError("an ease-rp3 blend is made of a fitted EASE and a fitted RP3Beta")
+        ease._require_fitted()
+        rp3beta._require_fitted()
+        if ease.config != self.config.ease or rp3beta.config != self.config.rp3beta:
+            raise ValueError("the parts' configs differ from the blend's")
+        if (ease.n_users, ease.n_items) != (rp3beta.n_users, rp3beta.n_items):
+            raise ValueError("the parts were fitted on different data")
+        self.ease, self.rp3beta = ease, rp3beta
+        self.mark_loaded(ease.n_users, ease.n_items)
+        return self
 
     def _fit(self, train: sp.csr_matrix, progress: ProgressFn | None) -> None:
         self.ease.fit(train)

@@ -24,13 +24,17 @@ from implicit.cpu.als import AlternatingLeastSquares
 from pydantic import Field
 from threadpoolctl import threadpool_limits
 
-from recommender.models._interactions import preference_matrix, scores_with_fallback
-from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
+from recommender.models._interactions import (
+    PreferenceConfig,
+    preference_matrix,
+    scores_with_fallback,
+)
+from recommender.models.base import IndexArray, ProgressFn, Recommender, State
 
 __all__ = ["ImplicitALS", "ImplicitALSConfig", "confidence_matrix"]
 
 
-class ImplicitALSConfig(ModelConfig):
+class ImplicitALSConfig(PreferenceConfig):
     factors: int = Field(128, ge=1, description="Latent dimensions.")
     regularization: float = Field(
         20.0, ge=0.0, description="λ, the L2 penalty on user and item factors."
@@ -40,12 +44,6 @@ class ImplicitALSConfig(ModelConfig):
         "log", description="Confidence 1 + alpha·w ('linear') or 1 + alpha·log(1 + w) ('log')."
     )
     iterations: int = Field(15, ge=1, description="ALS sweeps (each solves users, then items).")
-    like_threshold: float = Field(
-        4.0, ge=0.0, description="Ratings at or above this count as liked (weight 1)."
-    )
-    dislike_weight: float = Field(
-        0.2, ge=0.0, le=1.0, description="Weight of an interaction rated below like_threshold."
-    )
     num_threads: int = Field(0, ge=0, description="Solver threads (0 = all cores).")
     seed: int = Field(42, description="Seed of the factor initialization.")
 

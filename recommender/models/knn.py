@@ -21,10 +21,10 @@ Departures from the seed, all so the model stays sparse at 25M ratings:
   (default 0.0, exclusive: negatively correlated or orthogonal neighbours are dropped — the seed
   kept them, but with few raters they mostly add noise).  "The k nearest among those who rated
   i" is therefore looked for within the stored neighbours.  The default M = 400 is where
-  truncation stops costing accuracy on ML-100K (user-time split, k = 30: item-CF RMSE 1.054 at
-  M = 100, 1.031 at 200, 1.023 at 400, 1.022 at 800; user-CF 1.015, 0.996, 0.988, 0.988);
-* similarities are computed a block of rows at a time (sparse block @ sparse matrix, densified
-  only for that block, top-M picked with argpartition), never as an n x n matrix.
+  truncation stops costing accuracy on ML-100K (BENCHMARKS.md has the curve);
+* similarities are computed a block of rows at a time (``recommender.models._similarity``:
+  sparse block @ sparse matrix, densified only for that block, top-M picked with
+  argpartition), never as an n x n matrix.
 
 Fallbacks: no usable neighbour → mean_u; a user with no ratings has mean_u = global mean;
 unknown user (-1) → global mean; unknown item (-1) → mean_u.  Predictions are clipped to the
@@ -39,13 +39,11 @@ Cost: the similarity products visit every co-rating pair (Σ over items of n_rat
 Σ over users of n_rated² for item-CF) and n² cells are densified, block by block, for the top-M
 pick.  ``check_size`` (from shapes: Σ c² >= nnz² / n) and ``fit`` (exact, before allocating)
 refuse with ModelTooLargeError when that work exceeds ``work_limit`` (default 3e10, about ten
-minutes: a synthetic 60K-item, 3.5M-rating item-CF fit of 4.2e9 work units took 58-73 s on a
-busy 2-core machine).  Heavy raters dominate Σ n_rated² (one user with 35K ratings costs 1.2e9
-alone), so similarities use at most ``max_profile`` (1,000) ratings per user for item-CF, or per
-item for user-CF, a seeded random sample; predictions still use every rating.  ML-100K has no
-user above the cap; on synthetic data of MovieLens-25M shape (162K users, 59K items, 25M
-ratings) the cap keeps 77% of ratings and cuts item-CF's work from 8.7e10 to 1.1e10, under
-the limit.  User-CF's shape bound there is 162K² + ... = 3.7e10, so it is refused.
+minutes on a 2-core machine; BENCHMARKS.md has the measured rate).  Heavy raters dominate
+Σ n_rated², so similarities use at most ``max_profile`` (1,000) ratings per user for item-CF, or
+per item for user-CF, a seeded random sample; predictions still use every rating.  At
+MovieLens-25M shape the cap brings item-CF under the limit, while user-CF's shape bound alone
+(n_users²) exceeds it, so user-CF is refused there.
 """
 
 from __future__ import annotations
@@ -61,6 +59,7 @@ from pydantic import Field, model_validator
 from recommender.errors import ModelTooLargeError
 from recommender.models import _knn_kernels as kernels
 from recommender.models._interactions import csr_from_state, csr_state
+from recommender.models._similarity import cap_rows, cross_neighbours, neighbour_graph
 from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
 from recommender.models.popularity import bayesian_average
 
@@ -70,14 +69,9 @@ __all__ = [
     "KNNConfig",
     "UserKNN",
     "UserKNNConfig",
-    "cross_neighbours",
-    "knn_reference",
     "mean_center",
-    "neighbour_graph",
 ]
 
-#: Dense cells per similarity block (rows x n): 4M float64 cells = 32 MB per block array.
-_BLOCK_CELLS = 1 << 22
 #: (inv_indptr, inv_items, inv_sims), see ``_NeighbourhoodCF._inverse_neighbors``.
 _InverseGraph = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]
 #: Prior strength (in ratings) of the Bayesian-average ranking given to unknown users (seed: 20).
@@ -155,122 +149,6 @@ def mean_center(
     user_mean[rated] = sums[rated] / counts[rated]
     centered = ratings.data.astype(np.float64) - np.repeat(user_mean, counts)
     return centered, user_mean
-
-
-def _unit_rows(vectors: sp.csr_matrix) -> sp.csr_matrix:
-    """Rows scaled to unit L2 norm (all-zero rows stay zero: they get no neighbours)."""
-    vectors = sp.csr_matrix(vectors, dtype=np.float64)
-    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
-    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sp.csr_matrix(sp.diags(inverse) @ vectors)
-
-
-def _pattern(vectors: sp.csr_matrix) -> sp.csr_matrix:
-    """1.0 on every stored cell (explicit zeros included: a centred 0 is still a rating)."""
-    ones = np.ones(vectors.nnz, dtype=np.float64)
-    return sp.csr_matrix((ones, vectors.indices, vectors.indptr), shape=vectors.shape)
-
-
-def neighbour_graph(
-    vectors: sp.csr_matrix,
-    max_neighbors: int,
-    min_similarity: float = 0.0,
-    min_support: int = 1,
-    shrinkage: float = 0.0,
-    progress: ProgressFn | None = None,
-) -> sp.csr_matrix:
-    """Top-``max_neighbors`` cosine neighbours of each row of ``vectors`` as an n x n CSR.
-
-    Each row's entries are ordered by similarity, highest first (ties: lower index first), so
-    the CSR's indices are deliberately NOT sorted.  Only similarities > ``min_similarity``
-    survive; a row is never its own neighbour.  Co-rating counts come from the stored pattern
-    of ``vectors`` (explicit zeros count as rated).
-    """
-    return cross_neighbours(
-        vectors, vectors, max_neighbors, min_similarity, min_support, shrinkage, True, progress
-    )
-
-
-def cross_neighbours(
-    queries: sp.csr_matrix,
-    candidates: sp.csr_matrix,
-    max_neighbors: int,
-    min_similarity: float = 0.0,
-    min_support: int = 1,
-    shrinkage: float = 0.0,
-    queries_are_candidates: bool = False,
-    progress: ProgressFn | None = None,
-) -> sp.csr_matrix:
-    """For each row of ``queries``, its top cosine neighbours among the rows of ``candidates``.
-
-    Computed ``_BLOCK_CELLS`` dense cells at a time: a block of query rows times all
-    candidates, densified only for that block, top-M picked with argpartition.  With
-    ``queries_are_candidates`` (the same matrix) row r is never its own neighbour.
-    """
-    n_queries, n = queries.shape[0], candidates.shape[0]
-    unit_queries, unit_candidates_t = _unit_rows(queries), sp.csr_matrix(_unit_rows(candidates).T)
-    need_counts = min_support > 1 or shrinkage > 0.0
-    query_pattern, candidate_pattern_t = _pattern(queries), sp.csr_matrix(_pattern(candidates).T)
-    keep = min(max_neighbors, n)
-    rows_per_block = max(1, _BLOCK_CELLS // max(n, 1))
-    n_blocks = -(-n_queries // rows_per_block)
-    counts_per_row, columns_parts, values_parts = [], [], []
-    for number, start in enumerate(range(0, n_queries, rows_per_block), start=1):
-        stop = min(start + rows_per_block, n_queries)
-        sims = (unit_queries[start:stop] @ unit_candidates_t).toarray()
-        if need_counts:
-            co_counts = (query_pattern[start:stop] @ candidate_pattern_t).toarray()
-            sims[co_counts < min_support] = 0.0
-            if shrinkage > 0.0:
-                sims *= co_counts / (co_counts + shrinkage)
-        if queries_are_candidates:
-            sims[np.arange(stop - start), np.arange(start, stop)] = 0.0  # not its own neighbour
-        if keep < n:
-            columns = np.argpartition(-sims, keep - 1, axis=1)[:, :keep]
-        else:
-            columns = np.tile(np.arange(n), (stop - start, 1))
-        values = np.take_along_axis(sims, columns, axis=1)
-        order = np.lexsort((columns, -values), axis=1)
-        columns = np.take_along_axis(columns, order, axis=1)
-        values = np.take_along_axis(values, order, axis=1)
-        kept = values > min_similarity
-        counts_per_row.append(kept.sum(axis=1))
-        columns_parts.append(columns[kept])  # row-major: each row's survivors stay in order
-        values_parts.append(values[kept])
-        if progress is not None:
-            progress(number, n_blocks, {})
-    indptr = np.zeros(n_queries + 1, dtype=np.int64)
-    if n_queries:
-        np.cumsum(np.concatenate(counts_per_row), out=indptr[1:])
-    indices = np.concatenate(columns_parts) if n_queries else np.zeros(0, dtype=np.int64)
-    data = np.concatenate(values_parts) if n_queries else np.zeros(0, dtype=np.float64)
-    return sp.csr_matrix(
-        (data.astype(np.float32), indices.astype(np.int32), indptr.astype(np.int32)),
-        shape=(n_queries, n),
-    )
-
-
-def cap_rows(matrix: sp.csr_matrix, cap: int, seed: int) -> sp.csr_matrix:
-    """Keep at most ``cap`` stored entries per row, a seeded uniform sample of each long row.
-
-    Similarity work grows with the square of each shared-dimension row (Σ n_rated² for item-CF),
-    so a few users with tens of thousands of ratings would dominate it; sampling them down
-    bounds the cost while every row keeps plenty of evidence.  Rows within the cap are untouched.
-    """
-    counts = np.diff(matrix.indptr)
-    if counts.size == 0 or counts.max(initial=0) <= cap:
-        return matrix
-    rows = np.repeat(np.arange(matrix.shape[0]), counts)
-    keys = np.random.default_rng(seed).random(matrix.nnz)
-    order = np.lexsort((keys, rows))  # by row, then random key
-    rank = np.empty(matrix.nnz, dtype=np.int64)
-    rank[order] = np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], counts)
-    keep = rank < cap
-    kept = sp.csr_matrix(
-        (matrix.data[keep], matrix.indices[keep], np.r_[0, np.cumsum(np.minimum(counts, cap))]),
-        shape=matrix.shape,
-    )
-    return kept
 
 
 def _pair_work(counts: npt.NDArray[np.integer]) -> float:
@@ -558,55 +436,3 @@ class ItemKNN(_NeighbourhoodCF):
             self.neighbors.indices[start:stop].astype(np.int64),
             self.neighbors.data[start:stop].astype(np.float32),
         )
-
-
-# --------------------------------------------------------------------------- reference
-
-
-def knn_reference(
-    ratings: npt.ArrayLike,
-    user_based: bool,
-    config: KNNConfig,
-    users: npt.ArrayLike,
-    items: npt.ArrayLike,
-) -> npt.NDArray[np.float64]:
-    """Slow, dense, readable version of the whole model for known (user, item) pairs.
-
-    ``ratings`` is a dense users x items array with 0 for "not rated".  For tests on tiny data
-    only: it builds the full similarity matrix.
-    """
-    r = np.asarray(ratings, dtype=np.float64)
-    rated = r > 0
-    n_rated = rated.sum(axis=1)
-    mu = r[rated].mean()
-    means = np.where(n_rated > 0, r.sum(axis=1) / np.maximum(n_rated, 1), mu)
-    centered = np.where(rated, r - means[:, None], 0.0)
-
-    vectors, pattern = (centered, rated) if user_based else (centered.T, rated.T)
-    norms = np.linalg.norm(vectors, axis=1)
-    unit = vectors / np.where(norms > 0, norms, 1.0)[:, None]
-    similarity = unit @ unit.T
-    co_ratings = pattern.astype(np.float64) @ pattern.T.astype(np.float64)
-    similarity[co_ratings < config.min_support] = 0.0
-    if config.shrinkage > 0:
-        similarity *= co_ratings / (co_ratings + config.shrinkage)
-    np.fill_diagonal(similarity, 0.0)
-
-    neighbours = []  # per row: neighbour indices, most similar first
-    for row in similarity:
-        order = np.lexsort((np.arange(row.size), -row))
-        best = order[: config.max_neighbors]
-        neighbours.append(best[row[best] > config.min_similarity])
-
-    predictions = []
-    for u, i in zip(np.asarray(users), np.asarray(items), strict=True):
-        if user_based:  # neighbours of u who rated i; their centred rating of i
-            candidates = [(similarity[u, v], centered[v, i]) for v in neighbours[u] if rated[v, i]]
-        else:  # neighbours of i that u rated; u's centred rating of them
-            candidates = [(similarity[i, j], centered[u, j]) for j in neighbours[i] if rated[u, j]]
-        weights = np.array([s for s, _ in candidates[: config.k]])
-        deviations = np.array([d for _, d in candidates[: config.k]])
-        denominator = np.abs(weights).sum()
-        offset = (weights * deviations).sum() / denominator if denominator > 0 else 0.0
-        predictions.append(means[u] + offset)
-    return np.clip(np.array(predictions), r[rated].min(), r[rated].max())

@@ -27,17 +27,19 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from recommender.models._interactions import (
+    PreferenceConfig,
     csr_from_state,
     csr_state,
     preference_matrix,
     scores_with_fallback,
 )
-from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
+from recommender.models._similarity import stochastic_rows, top_k_rows
+from recommender.models.base import IndexArray, ProgressFn, Recommender, State
 
-__all__ = ["RP3Beta", "RP3BetaConfig", "rp3beta_dense", "rp3beta_similarity"]
+__all__ = ["RP3Beta", "RP3BetaConfig", "rp3beta_similarity"]
 
 
-class RP3BetaConfig(ModelConfig):
+class RP3BetaConfig(PreferenceConfig):
     alpha: float = Field(
         0.1,
         ge=0.0,
@@ -47,12 +49,6 @@ class RP3BetaConfig(ModelConfig):
         0.7, ge=0.0, description="Popularity penalty: similarity to item j scaled by pop_j^-beta."
     )
     neighbors: int = Field(200, ge=1, description="Similar items kept per item.")
-    like_threshold: float = Field(
-        4.0, ge=0.0, description="Ratings at or above this count as liked (weight 1)."
-    )
-    dislike_weight: float = Field(
-        0.2, ge=0.0, le=1.0, description="Weight of an interaction rated below like_threshold."
-    )
     block_size: int = Field(
         256, ge=1, description="Items per dense block while computing W (memory vs speed)."
     )
@@ -62,8 +58,8 @@ def _transitions(
     interactions: sp.csr_matrix, alpha: float
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, npt.NDArray[np.float64]]:
     """(P_iu^α, P_ui^α, item popularity) from a users x items interaction matrix."""
-    user_to_item = _normalize_rows(interactions)
-    item_to_user = _normalize_rows(interactions.T.tocsr())
+    user_to_item = stochastic_rows(interactions)
+    item_to_user = stochastic_rows(interactions.T.tocsr())
     if alpha != 1.0:
         user_to_item.data **= alpha
         item_to_user.data **= alpha
@@ -93,55 +89,17 @@ def rp3beta_similarity(
     n_items = interactions.shape[1]
     item_to_user, user_to_item, popularity = _transitions(interactions, alpha)
     penalty = _popularity_penalty(popularity, beta)
-    keep = min(neighbors, n_items)
-    n_blocks = -(-n_items // block_size)
-    blocks = []
-    for number, start in enumerate(range(0, n_items, block_size), start=1):
-        stop = min(start + block_size, n_items)
-        block = (item_to_user[start:stop] @ user_to_item).toarray()
-        block *= penalty[np.newaxis, :]
-        block[np.arange(stop - start), np.arange(start, stop)] = 0.0  # no self-similarity
-        columns = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
-        values = np.take_along_axis(block, columns, axis=1)
-        rows = np.repeat(np.arange(start, stop), keep)
-        blocks.append((values.ravel(), rows, columns.ravel()))
-        if progress is not None:
-            progress(number, n_blocks, {})
-    values, rows, columns = (np.concatenate(parts) for parts in zip(*blocks, strict=True))
-    similarity = sp.csr_matrix(
-        (values.astype(np.float32), (rows, columns)), shape=(n_items, n_items)
+
+    def block(start: int, stop: int) -> npt.NDArray[np.floating]:
+        weights: npt.NDArray[np.floating] = (item_to_user[start:stop] @ user_to_item).toarray()
+        weights *= penalty[np.newaxis, :]
+        return weights
+
+    similarity = top_k_rows(
+        block, n_items, n_items, neighbors, block_size, skip_self=True, progress=progress
     )
-    similarity.eliminate_zeros()
     similarity.sort_indices()
     return similarity
-
-
-def rp3beta_dense(
-    interactions: npt.NDArray[np.floating], alpha: float, beta: float, neighbors: int
-) -> npt.NDArray[np.float64]:
-    """Readable dense reference of ``rp3beta_similarity`` (for tests on tiny data)."""
-    x = np.asarray(interactions, dtype=np.float64)
-    user_sums = x.sum(axis=1, keepdims=True)
-    item_sums = x.sum(axis=0, keepdims=True)
-    p_ui = np.divide(x, user_sums, out=np.zeros_like(x), where=user_sums > 0)
-    p_iu = np.divide(x, item_sums, out=np.zeros_like(x), where=item_sums > 0).T
-    # the power applies to edges only: 0 ** 0 would turn missing edges into probability 1
-    p_ui = np.where(p_ui > 0, p_ui**alpha, 0.0)
-    p_iu = np.where(p_iu > 0, p_iu**alpha, 0.0)
-    popularity = (x > 0).sum(axis=0).astype(np.float64)
-    w = (p_iu @ p_ui) * _popularity_penalty(popularity, beta)[np.newaxis, :]
-    np.fill_diagonal(w, 0.0)
-    for row in w:  # keep each row's `neighbors` largest entries
-        if neighbors < row.size:
-            row[np.argsort(-row, kind="stable")[neighbors:]] = 0.0
-    return w
-
-
-def _normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    sums = np.asarray(matrix.sum(axis=1)).ravel()
-    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
-    normalized: sp.csr_matrix = sp.diags(scale.astype(np.float32)) @ matrix
-    return normalized.tocsr()
 
 
 class RP3Beta(Recommender):

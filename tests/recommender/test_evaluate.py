@@ -304,3 +304,23 @@ def test_cheap_models_on_ml100k(ml100k_dir: Path) -> None:
     assert 0 < report.cold_items < 200
     assert 800 < report.n_users_evaluated <= 943
     assert elapsed < 10
+
+
+@pytest.mark.slow
+def test_quality_floors_on_ml_latest_small(ml_small_dir: Path) -> None:
+    """Floors a little under what the current models measure on ml-latest-small's user-time
+    split (`moviebot evaluate --data-dir ml-latest-small`), so a regression shows."""
+    names = ["popularity-count", "mf-sgd", "ease", "ials", "rp3beta", "ease-rp3"]
+    report = evaluate(load_dataset(ml_small_dir), names, k=10)
+    results = {r.model: r for r in report.results}
+    ndcg = {name: results[name].ndcg for name in names}
+    assert ndcg["popularity-count"] == pytest.approx(0.0755, abs=0.002)  # the known baseline
+    assert ndcg["ease"] is not None and ndcg["ease"] >= 0.122  # measured 0.1262
+    assert ndcg["ease-rp3"] is not None and ndcg["ease-rp3"] >= 0.107  # measured 0.1113
+    assert ndcg["ials"] is not None and ndcg["ials"] >= 0.092  # measured 0.0957
+    assert ndcg["rp3beta"] is not None and ndcg["rp3beta"] >= 0.086  # measured 0.0892
+    mf_rmse = results["mf-sgd"].rmse
+    assert mf_rmse is not None and mf_rmse <= 0.885  # measured 0.8722
+    assert report.n_train + report.n_test == 100_836
+    assert report.cold_users == 0
+    assert 550 < report.n_users_evaluated <= 610

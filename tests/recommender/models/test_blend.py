@@ -5,6 +5,7 @@ import scipy.sparse as sp
 from recommender.errors import ModelTooLargeError
 from recommender.models import make_model
 from recommender.models.blend import EaseRP3Blend, EaseRP3BlendConfig, standardize_rows
+from recommender.models.ease import EASEConfig
 
 
 def test_standardize_rows_by_hand() -> None:
@@ -27,5 +28,7 @@ def test_blend_is_the_weighted_sum_of_its_parts(weight: float, tiny_train: sp.cs
 
 
 def test_blend_refuses_what_ease_refuses() -> None:
+    whole_catalog = EaseRP3BlendConfig(ease=EASEConfig(max_items=60_000))
     with pytest.raises(ModelTooLargeError, match="ease"):
-        EaseRP3Blend.check_size(EaseRP3BlendConfig(), 160_000, 60_000, 25_000_000)
+        EaseRP3Blend.check_size(whole_catalog, 160_000, 60_000, 25_000_000)
+    EaseRP3Blend.check_size(EaseRP3BlendConfig(), 160_000, 60_000, 25_000_000)  # EASE's head fits

@@ -20,10 +20,10 @@ from recommender.models.knn import (
     KNNConfig,
     UserKNN,
     UserKNNConfig,
-    knn_reference,
     mean_center,
 )
 from recommender.splits import index_split, user_time_split
+from tests.recommender.models.references import knn_reference
 
 # User-CF example.  Means over rated cells: u0 4, u1 4, u2 3, u3 3.5; centred rows
 # u0 [1, -1, _], u1 [1, -2, 1], u2 [-2, 1, 1], u3 [0.5, _, -0.5].
@@ -264,7 +264,7 @@ def test_fold_in_without_ratings_gives_the_cold_ranking(
 
 
 def test_cap_rows_samples_long_rows_only(rng: np.random.Generator) -> None:
-    from recommender.models.knn import cap_rows
+    from recommender.models._similarity import cap_rows
 
     dense = (rng.random((6, 40)) < np.linspace(0.1, 0.9, 6)[:, None]) * rng.integers(1, 6, (6, 40))
     matrix = sp.csr_matrix(dense.astype(np.float32))

@@ -22,8 +22,9 @@ from recommender.models.base import Recommender
 from recommender.models.ease import EASE, EASEConfig, ease_weights
 from recommender.models.ials import ImplicitALS, ImplicitALSConfig, confidence_matrix
 from recommender.models.popularity import CountPopularity
-from recommender.models.rp3beta import rp3beta_dense, rp3beta_similarity
+from recommender.models.rp3beta import rp3beta_similarity
 from recommender.splits import IndexedSplit, index_split, user_time_split
+from tests.recommender.models.references import rp3beta_dense
 
 RANKERS = ("ease", "ials", "rp3beta")
 
@@ -64,16 +65,43 @@ def test_ease_scores_are_history_times_b() -> None:
     np.testing.assert_allclose(model.score([2, 0]), x[[2, 0]] @ b, rtol=1e-5, atol=1e-6)
 
 
-def test_ease_refuses_a_60k_catalog_before_allocating() -> None:
+def test_ease_refuses_a_60k_head_before_allocating() -> None:
+    whole_catalog = EASEConfig(max_items=60_000)
     started = time.perf_counter()
     with pytest.raises(ModelTooLargeError, match=r"60,000 x 60,000.*GB"):
-        EASE.check_size(EASEConfig(), n_users=162_000, n_items=60_000, nnz=25_000_000)
+        EASE.check_size(whole_catalog, n_users=162_000, n_items=60_000, nnz=25_000_000)
     assert time.perf_counter() - started < 0.1
     # fit() runs the same check first: a 60K-item matrix with three ratings is refused at once
     train = sp.csr_matrix(([5.0, 4.0, 3.0], ([0, 1, 2], [0, 30_000, 59_999])), shape=(3, 60_000))
     with pytest.raises(ModelTooLargeError):
-        EASE().fit(train)
-    EASE.check_size(EASEConfig(), n_users=600, n_items=10_000, nnz=100_000)  # ml-latest-small fits
+        EASE(whole_catalog).fit(train)
+    # the default head (the most-rated items) fits any catalog
+    EASE.check_size(EASEConfig(), n_users=162_000, n_items=60_000, nnz=25_000_000)
+
+
+def test_ease_head_is_the_most_interacted_items_and_the_tail_scores_zero() -> None:
+    # items 0..3 rated by 3, 4, 2, 1 users; with max_items = 2 the head is items 0 and 1
+    dense = np.array([[5, 5, 4, 0], [4, 5, 0, 5], [5, 4, 4, 0], [0, 4, 0, 0]], dtype=np.float32)
+    train = sp.csr_matrix(dense)
+    model = EASE(EASEConfig(l2=1.0, max_items=2)).fit(train)
+    np.testing.assert_array_equal(model.head, [0, 1])
+    # the head's scores are exactly EASE fitted on the head columns alone; the tail's are 0
+    head_only = EASE(EASEConfig(l2=1.0)).fit(sp.csr_matrix(dense[:, :2]))
+    users = np.array([0, 1, 2, 3])
+    scores = model.score(users)
+    np.testing.assert_allclose(scores[:, :2], head_only.score(users), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(scores[:, 2:], 0.0)
+    newcomer = sp.csr_matrix(np.array([[0, 5, 0, 4]], dtype=np.float32))  # fold-in alike
+    np.testing.assert_allclose(
+        model.score_new_users(newcomer)[0, :2],
+        head_only.score_new_users(sp.csr_matrix(newcomer[:, :2]))[0],
+        rtol=1e-5,
+    )
+    # a state round trip keeps the head
+    restored = EASE(model.config)
+    restored.set_state(model.get_state())
+    restored.mark_loaded(*train.shape)
+    np.testing.assert_array_equal(restored.score(users), scores)
 
 
 # --------------------------------------------------------------------------- RP3beta
@@ -214,3 +242,12 @@ def test_fit_reports_progress(name: str, steps: int, tiny_train: sp.csr_matrix) 
     params = {"ials": {"iterations": 4}, "rp3beta": {"block_size": 16}}.get(name, {})
     make_model(name, **params).fit(tiny_train, progress=lambda s, t, _m: calls.append((s, t)))
     assert calls == [(step, steps) for step in range(1, steps + 1)]
+
+
+def test_ease_weights_of_an_empty_head_are_empty() -> None:
+    """No item with an interaction (a tiny training part) gives an empty B, not a LAPACK
+    error (potri refuses n = 0)."""
+    from recommender.models.ease import ease_weights
+
+    weights = ease_weights(sp.csr_matrix((3, 0), dtype=np.float32), 200.0)
+    assert weights.shape == (0, 0)
