@@ -50,7 +50,7 @@ from bot.parsing import Parser, clean_text
 from bot.render import film_card
 from bot.session import LastList, PendingChoice, Request, Session, session_from_blob
 from bot.store import Mark, MarkKind
-from recommender.catalog import Catalog
+from recommender.catalog import Catalog, ItemFilter
 from recommender.errors import MovieBotError
 from recommender.serving import Recommendation
 from tools.profiles import Profile, ProfileStore
@@ -433,11 +433,16 @@ class Conversation:
         canonical = self.catalog.canonical_indices == np.arange(len(self.catalog))
         available = int(np.count_nonzero(keep & canonical))
         ranking, route, note = self._ranking(request, profile)
-        # The ranking is cut at n; n grows until k films pass (or the ranking is exhausted).
-        # It starts at what the filter's pass rate suggests, so one call is the usual case.
+        # The ranking (already within its first genre) is cut at n, and n grows until k films
+        # pass or the ranking is exhausted.  It starts where the filter's pass rate among that
+        # genre and the excluded films that would pass suggest, so one call is the usual case.
         everything = len(self.catalog)
-        rate = max(available, 1) / everything
-        n = min(everything, int((request.k + len(exclude)) / rate * 1.5) + 10)
+        first_genre = ItemFilter(genres_all=request.genres_all[:1])
+        ranked = int(np.count_nonzero(self.catalog.mask(first_genre) & canonical))
+        rate = max(available, 1) / max(ranked, 1)
+        excluded = self.catalog.indices_of(exclude)
+        in_the_way = int(np.count_nonzero(keep[excluded[excluded >= 0]]))
+        n = min(everything, int((request.k + in_the_way) / rate * 1.2) + 10)
         while True:
             picks = ranking(n)
             results = self._passing(picks, keep, exclude, request.k)
