@@ -557,7 +557,7 @@ class Conversation:
                     )
                 )
             films.append(shown[position - 1])
-        if not films:
+        if not films or not all(self._known(m) for m in films):  # nothing, or another catalog's
             raise _Ask(_which_film("Which film do you mean? Tell me its title."))
         return list(dict.fromkeys(films)), note
 

@@ -698,6 +698,24 @@ MESSAGES = [
     "",
     "x" * 5_000,
     "10 movies like star wars but only comedies",
+    # follow-ups on whatever was shown last (or nothing): refinements, positions, lists
+    "only ones from the 80s",
+    "no horror though",
+    "something older",
+    "make it more recent",
+    "tell me more about the third one",
+    "what is it about?",
+    "I've seen the first one",
+    "not for me, the fifth one",
+    "I'll check out the second one",
+    "the first two look good, add them to my watchlist",
+    "any others like the last one?",
+    "seen it, loved it",
+    "show me my watchlist",
+    "/watchlist",
+    "seen 2",
+    "info 9",
+    "movies about time travel",
 ]
 
 
