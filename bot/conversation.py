@@ -102,10 +102,12 @@ _TYPED_ACTIONS = {
     "info": "info",
     "details": "info",
 }
-#: "show me my watchlist", "what's on my watch list?", "/watchlist" — not "add it to my watchlist".
-_SHOW_WATCHLIST = re.compile(
-    r"^(?:(?:please\s+)?(?:show|list|see|view|open|display|check|what'?s|what\s+is|whats)"
-    r"(?:\s+(?:me|on|in))*\s+)?(?:my|the)\s+watch\s?list\s*(?:please)?[?.!]*$",
+#: "show me my watchlist", "what's on my watch list?", "can I see my watchlist" — a message about
+#: the watchlist that does not put a film on it or take one off.
+_WATCHLIST = re.compile(r"\bwatch\s?list\b", re.IGNORECASE)
+_CHANGES_A_LIST = re.compile(
+    r"\b(?:add|adding|put|save|stick|include|remove|delete|take|drop|check\s+out|"
+    r"the\s+(?:first|second|third|fourth|fifth|last)|number|it|that|this|them)\b",
     re.IGNORECASE,
 )
 _GREETING = re.compile(
@@ -207,13 +209,13 @@ class Conversation:
         lowered = " ".join(stripped.lower().split()).rstrip("!.")
         if lowered in _MORE:
             return replace(self._more(user_key), parser="command")
-        if _SHOW_WATCHLIST.fullmatch(lowered):
-            return replace(self._watchlist(user_key), parser="command")
         typed = _TYPED_ACTION.fullmatch(lowered)
         if typed:
             answer = self._typed_action(user_key, typed.group(1).lower(), int(typed.group(2)))
             if answer is not None:
                 return replace(answer, parser="command")
+        if _WATCHLIST.search(lowered) and not _CHANGES_A_LIST.search(lowered):
+            return replace(self._watchlist(user_key), parser="command")
         if _TYPED_NUMBER.fullmatch(stripped):
             answer = self._typed_answer(user_key, float(stripped))
             if answer is not None:

@@ -90,6 +90,8 @@ def test_typed_shortcuts_press_the_buttons_of_the_last_list(
         "my watchlist",
         "What's on my watch list?",
         "list my watchlist please",
+        "can I see my watchlist?",
+        "what have I got on my watch list",
     ],
 )
 def test_the_watchlist_is_listed_by_command_and_plain_words(
