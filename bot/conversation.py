@@ -883,10 +883,11 @@ class Conversation:
 
 
 def _catalog_of(toolbox: Toolbox) -> Catalog:
-    """The toolbox's catalog, or one built from its trained models."""
-    catalog = getattr(toolbox, "catalog", None)
-    if isinstance(catalog, Catalog):
-        return catalog
+    """The catalog the tools serve from, or one built from their trained models."""
+    for holder in (toolbox, toolbox.recommender):
+        catalog = getattr(holder, "catalog", None)
+        if isinstance(catalog, Catalog):
+            return catalog
     trained = toolbox.recommender.trained
     return Catalog.build(trained.catalog, trained.genres, trained.items, trained.seen)
 
