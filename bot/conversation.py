@@ -444,7 +444,10 @@ class Conversation:
         rate = max(available, 1) / max(ranked, 1)
         excluded = self.catalog.indices_of(exclude)
         in_the_way = int(np.count_nonzero(keep[excluded[excluded >= 0]]))
-        n = min(everything, int((request.k + in_the_way) / rate * 1.2) + 10)
+        # Tagged and genre-matched films crowd the top of the rankings more than the pass rate
+        # says (popular films carry most tags), so the first cut is smaller than it suggests.
+        wanted = request.k + in_the_way
+        n = min(everything, int(wanted / rate * 1.2) + 10, 4 * wanted + 40)
         while True:
             picks = ranking(n)
             results = self._passing(picks, keep, exclude, request.k)
@@ -486,13 +489,16 @@ class Conversation:
         """The first ``k`` picks that pass ``keep`` and are not excluded, each film once (a
         film the catalog lists twice is shown as its canonical copy)."""
         skip = {self._canonical(m) for m in exclude}
+        indices = self.catalog.indices_of(np.fromiter((p.movie_id for p in picks), np.int64))
+        canonical = self.catalog.canonical_indices[indices]
         results: list[MovieResult] = []
-        for pick in picks:
-            index = self.catalog.canonical(self.catalog.index_of(pick.movie_id))
+        for position in np.flatnonzero(keep[canonical]):
+            index = int(canonical[position])
             movie_id = int(self.catalog.ids[index])
-            if not keep[index] or movie_id in skip:
+            if movie_id in skip:
                 continue
             skip.add(movie_id)
+            pick = picks[int(position)]
             results.append(
                 MovieResult(
                     movie_id=movie_id,
