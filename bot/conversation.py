@@ -523,12 +523,21 @@ class Conversation:
     # ------------------------------------------------------------------ films meant
 
     def _films_meant(
-        self, user_key: str, query: Query, session: Session, *, default_focus: bool
+        self,
+        user_key: str,
+        query: Query,
+        session: Session,
+        *,
+        default_focus: bool,
+        guess_top: bool = True,
     ) -> tuple[list[int], str | None]:
         """The films a message points at — its title (resolved once), else its positions in
         the last list, else (``default_focus``) the film in focus — and a note saying which
         film was taken when that was not spelled out.  Raises ``_Ask`` with a question when
-        it cannot be told."""
+        it cannot be told: the films of the last list to choose from where there is one.
+
+        "that one" after a longer list is its first film (said in the note) for lists and
+        cards (``guess_top``), which are easily put right; a rating asks instead."""
         if query.title:
             movie_id, others = self._resolve(user_key, query, session)
             if not others:
@@ -545,6 +554,8 @@ class Conversation:
             if ref == 0:
                 if session.focus is not None:
                     films.append(session.focus)
+                elif shown and not guess_top:
+                    raise _Ask(self._choose(user_key, query, session, None))
                 elif shown:
                     films.append(shown[0])  # the top pick, and the reply says so
                     note = (
@@ -558,16 +569,26 @@ class Conversation:
                 raise _Ask(_which_film("I haven't shown you a list yet. Which film do you mean?"))
             position = len(shown) if ref == -1 else ref
             if not 1 <= position <= len(shown):
-                raise _Ask(
-                    _which_film(
-                        f"I only showed you {len(shown)} film{'s' if len(shown) != 1 else ''}. "
-                        f"Which one do you mean (1-{len(shown)})?"
-                    )
-                )
+                films_word = "film" if len(shown) == 1 else "films"
+                question = f"I only showed you {len(shown)} {films_word}."
+                raise _Ask(self._choose(user_key, query, session, question))
             films.append(shown[position - 1])
         if not films or not all(self._known(m) for m in films):  # nothing, or another catalog's
             raise _Ask(_which_film("Which film do you mean? Tell me its title."))
         return list(dict.fromkeys(films)), note
+
+    def _choose(
+        self, user_key: str, query: Query, session: Session, question: str | None
+    ) -> ChatReply:
+        """Ask which film of the last list is meant; the answer (a button, or the typed
+        position) answers ``query`` about that film."""
+        shown = session.last_list.movie_ids if session.last_list else ()
+        choices = [m for m in shown if self._known(m)]
+        if not choices:
+            return _which_film("Which film do you mean? Tell me its title.")
+        about = query.model_copy(update={"title": None, **({"refs": []} if _refs(query) else {})})
+        asked = self._did_you_mean(user_key, about, session, choices)
+        return replace(asked, message=question, kind="question")
 
     def _resolve(self, user_key: str, query: Query, session: Session) -> tuple[int, list[int]]:
         """The movie id a typed title names; a did-you-mean question when several match about
@@ -611,7 +632,9 @@ class Conversation:
     def _rate(self, user_key: str, query: Query, session: Session) -> ChatReply:
         if not (query.title or _refs(query)):
             return self._list(user_key, self._request(query), session)
-        films, note = self._films_meant(user_key, query, session, default_focus=False)
+        films, note = self._films_meant(
+            user_key, query, session, default_focus=False, guess_top=False
+        )
         return self._rate_films(user_key, query, session, films, note)
 
     def _rate_films(

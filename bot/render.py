@@ -82,6 +82,8 @@ def render_text(reply: Reply) -> str:
         return HELP_TEXT
     if reply.route == "did_you_mean":
         options = "\n".join(f"  • {title}" for title in reply.candidates)
+        if reply.query.title is None:  # which film of the list just shown (asked above)
+            return options
         return f'Which one do you mean by "{reply.query.title}"?\n{options}'
     if reply.route == "not_found":
         return f'I could not find a movie called "{reply.query.title}".'
@@ -114,9 +116,8 @@ def render_chat_plain(chat: ChatReply) -> str:
     reply = chat.reply
     if reply is not None and reply.route == "did_you_mean" and chat.buttons:
         options = "\n".join(f"  {n}. {title}" for n, title in enumerate(reply.candidates, 1))
-        answer: str | None = (
-            f'Which one do you mean by "{reply.query.title}"? (type the number)\n{options}'
-        )
+        about = f' by "{reply.query.title}"' if reply.query.title is not None else ""
+        answer: str | None = f"Which one do you mean{about}? (type the number)\n{options}"
     else:
         answer = render_text(reply) if reply is not None else None
     parts = [p for p in (chat.message, answer) if p]
