@@ -115,10 +115,10 @@ def mixed_messages(
     conversation: Conversation, n: int, rng: random.Random, *, commands: bool
 ) -> list[str]:
     """``n`` messages mixing every intent, with titles typed loosely (lowercase, no year)."""
-    service = conversation.toolbox.recommender
-    counts = np.asarray(service.rating_counts)
-    known = [service.titles[i] for i in np.argsort(-counts)[:400]]  # films people talk about
-    users = service.trained.users.ids
+    catalog = conversation.toolbox.catalog
+    counts = catalog.rating_counts
+    known = [catalog.titles[i] for i in np.argsort(-counts)[:400]]  # films people talk about
+    users = conversation.toolbox.recommender.trained.users.ids
     templates = FREE_TEXT + FOLLOW_UPS + (COMMANDS if commands else ())
     out = []
     for _ in range(n):

@@ -265,8 +265,8 @@ def rateable_titles(toolbox: Toolbox, n: int, rng: random.Random) -> list[str]:
     """Catalog titles, typed as displayed, that both rating forms store under that very film
     (checked with the offline parser and the resolver before the run)."""
     parser = RegexParser(toolbox.titles, toolbox.genres)
-    service = toolbox.recommender
-    popular = [service.titles[i] for i in np.argsort(-np.asarray(service.rating_counts))[:300]]
+    catalog = toolbox.catalog
+    popular = [catalog.titles[i] for i in np.argsort(-catalog.rating_counts)[:300]]
     rng.shuffle(popular)
     chosen = []
     for title in popular:

@@ -44,7 +44,11 @@ def load_toolbox(data_dir: Path, model_root: Path) -> Toolbox:
 def _answer(args: argparse.Namespace, query: Query, profile_user: int | None = None) -> int:
     toolbox = load_toolbox(data_dir_of(args), model_dir_of(args))
     if query.genre is not None:  # the chat drops unknown genres; a command line says so
-        query = query.model_copy(update={"genre": toolbox.recommender.genre_name(query.genre)})
+        genre = toolbox.catalog.genre_name(query.genre)
+        if genre is None:
+            choices = ", ".join(toolbox.genres)
+            raise ConfigError(f"unknown genre {query.genre!r}; choose from {choices}")
+        query = query.model_copy(update={"genre": genre})
     store = InMemoryProfileStore()
     profile = store.link("cli", profile_user) if profile_user is not None else store.get("cli")
     if profile_user is not None and toolbox.recommender.trained.users.index([profile_user])[0] < 0:

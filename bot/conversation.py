@@ -20,7 +20,7 @@ Follow-ups (the rules are the project's CONVERSATIONS.md):
   list does not have, or nothing shown at all, gets a question, never a guess.
 * seen / not interested / watchlist are stored per person and those films are never listed
   again (``/start`` only resets paging); the watchlist and "not interested" fold into personal
-  picks as weak signals (``LIST_STARS``).  An opinion ("seen it, loved it") is a rating.
+  picks as weak signals (``WATCHLIST_STARS``, ``Profile.dislikes``).  An opinion ("seen it, loved it") is a rating.
 
 Shown items: films once shown are not shown again in answers to open requests (personal picks,
 popular lists), so asking twice brings new films; a request about a named film starts at page
@@ -39,39 +39,41 @@ from __future__ import annotations
 import logging
 import re
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
-
-import numpy as np
-import numpy.typing as npt
 
 from bot.parsing import Parser, clean_text
 from bot.render import film_card
 from bot.session import LastList, PendingChoice, Request, Session, session_from_blob
 from bot.store import Mark, MarkKind
-from recommender.catalog import Catalog, ItemFilter
+from recommender.catalog import Catalog
 from recommender.errors import MovieBotError
-from recommender.serving import Recommendation
 from tools.profiles import Profile, ProfileStore
-from tools.results import MovieResult, Reply
+from tools.results import Reply
 from tools.schema import DEFAULT_K, Query
-from tools.toolbox import RATE_INVITATION, Toolbox
+from tools.toolbox import PopularArgs, RecommendArgs, SimilarArgs, Toolbox
 
-__all__ = ["LIST_STARS", "MAX_CALLBACK_BYTES", "Button", "ChatReply", "ChatStore", "Conversation"]
+__all__ = [
+    "MAX_CALLBACK_BYTES",
+    "WATCHLIST_STARS",
+    "Button",
+    "ChatReply",
+    "ChatStore",
+    "Conversation",
+]
 
 log = logging.getLogger("moviebot.chat")
 
 MAX_CALLBACK_BYTES = 64
 #: 👍 / 👎 stand in for these stars when the person has not rated the film explicitly.
 FEEDBACK_STARS = {True: 4.0, False: 2.0}
-#: The person's lists as stars for personal picks, weaker than 👍/👎 and below any rating.
-#: The ranking models count an interaction as liked from 4 stars and give anything lower a
-#: fifth of that weight, so 3.5 is a *weak* like: wanting to watch a film is intent, not yet
-#: taste.  "Not interested" is 2 stars, a 👎: the MF model predicts lower stars for films like
-#: it; for the ranking models no rating can be negative, so it only weighs a fifth of a like
-#: (such films are never listed again either way).  Seen films carry no opinion: not folded.
-LIST_STARS: dict[str, float] = {"watchlist": 3.5, "not_interested": 2.0}
+#: A film on the watchlist counts as these stars for personal picks (where the person has not
+#: rated it or voted on it).  The ranking models count an interaction as liked from 4 stars
+#: and give anything lower a fifth of that weight, so 3.5 is a *weak* like: wanting to watch a
+#: film is intent, not yet taste.  "Not interested" is a dislike (``Profile.dislikes``): never
+#: listed, and serving ranks films like it lower; seen films carry no opinion and fold nothing.
+WATCHLIST_STARS = 3.5
 
 _BUTTON = re.compile(
     r"v1:(?:(up|dn|seen|no|wl|info):(\d{1,12})|(more)|(pick):(\d{1,12})|(rate):(\d{1,12}):([1-5]))"
@@ -429,90 +431,23 @@ class Conversation:
         return ChatReply(reply=reply, message=note, buttons=tuple(rows), has_more=has_more)
 
     def _fetch(self, request: Request, profile: Profile, exclude: set[int]) -> tuple[Reply, int]:
-        """The films for ``request`` (filters and ``exclude`` applied before the top k) and how
-        many films pass the filter at all."""
-        keep = self.catalog.mask(request.item_filter())
-        canonical = self.catalog.canonical_indices == np.arange(len(self.catalog))
-        available = int(np.count_nonzero(keep & canonical))
-        ranking, route, note = self._ranking(request, profile)
-        # The ranking (already within its first genre) is cut at n, and n grows until k films
-        # pass or the ranking is exhausted.  It starts where the filter's pass rate among that
-        # genre and the excluded films that would pass suggest, so one call is the usual case.
-        everything = len(self.catalog)
-        first_genre = ItemFilter(genres_all=request.genres_all[:1])
-        ranked = int(np.count_nonzero(self.catalog.mask(first_genre) & canonical))
-        rate = max(available, 1) / max(ranked, 1)
-        excluded = self.catalog.indices_of(exclude)
-        in_the_way = int(np.count_nonzero(keep[excluded[excluded >= 0]]))
-        # Tagged and genre-matched films crowd the top of the rankings more than the pass rate
-        # says (popular films carry most tags), so the first cut is smaller than it suggests.
-        wanted = request.k + in_the_way
-        n = min(everything, int(wanted / rate * 1.2) + 10, 4 * wanted + 40)
-        while True:
-            picks = ranking(n)
-            results = self._passing(picks, keep, exclude, request.k)
-            if len(results) >= request.k or len(picks) < n or n >= everything:
-                break
-            n = min(everything, n * 4)
+        """The films for ``request`` from the tools (its filter and ``exclude`` applied before
+        the top k) and how many catalog films match the filter at all."""
+        args = {"k": request.k, "filter": request.item_filter()}
+        note = None
+        if request.intent == "similar_to" and request.reference_id is not None:
+            similar = SimilarArgs(movie_id=request.reference_id, **args)
+            listed, route = self.toolbox.similar_to(similar, exclude), "similar"
+        elif request.intent == "popular":
+            listed = self.toolbox.popular(PopularArgs(**args), profile, exclude)
+            route = "popular"
+        else:
+            listed = self.toolbox.recommend_for_user(RecommendArgs(**args), profile, exclude)
+            route, note = ("popular", listed.note) if listed.note else ("personal", None)
         query = _query_of(request, self._title)
         title = self._title(request.reference_id) if request.reference_id is not None else None
-        reply = Reply(route=route, query=query, results=tuple(results), title=title, note=note)
-        return reply, available
-
-    def _ranking(
-        self, request: Request, profile: Profile
-    ) -> tuple[Callable[[int], list[Recommendation]], str, str | None]:
-        """The ranking that answers ``request`` for this person (top-n by a call), its route
-        and a note: similar films, popular films, or personal picks (popular ones plus an
-        invitation to rate for someone the bot knows nothing about)."""
-        rec = self.toolbox.recommender
-        genre = request.genres_all[0] if request.genres_all else None
-        if request.intent == "similar_to" and request.reference_id is not None:
-            reference = request.reference_id
-            return (lambda n: rec.similar(reference, k=n, genre=genre)), "similar", None
-        known = {m: r for m, r in profile.ratings.items() if self._known(m)}
-        if request.intent == "popular" or (profile.dataset_user is None and not known):
-            note = None if request.intent == "popular" else RATE_INVITATION
-            return (lambda n: rec.popular(k=n, genre=genre)), "popular", note
-        if profile.dataset_user is not None:
-            user = profile.dataset_user
-            return (lambda n: rec.for_user(user, k=n, genre=genre)), "personal", None
-        return (lambda n: rec.for_ratings(known, k=n, genre=genre)), "personal", None
-
-    def _passing(
-        self,
-        picks: list[Recommendation],
-        keep: npt.NDArray[np.bool_],
-        exclude: set[int],
-        k: int,
-    ) -> list[MovieResult]:
-        """The first ``k`` picks that pass ``keep`` and are not excluded, each film once (a
-        film the catalog lists twice is shown as its canonical copy)."""
-        skip = {self._canonical(m) for m in exclude}
-        indices = self.catalog.indices_of(np.fromiter((p.movie_id for p in picks), np.int64))
-        canonical = self.catalog.canonical_indices[indices]
-        results: list[MovieResult] = []
-        for position in np.flatnonzero(keep[canonical]):
-            index = int(canonical[position])
-            movie_id = int(self.catalog.ids[index])
-            if movie_id in skip:
-                continue
-            skip.add(movie_id)
-            pick = picks[int(position)]
-            results.append(
-                MovieResult(
-                    movie_id=movie_id,
-                    title=self.catalog.titles[index],
-                    year=pick.year,
-                    genres=pick.genres,
-                    score=pick.score,
-                    predicted_rating=pick.predicted_rating,
-                    reason=pick.reason,
-                )
-            )
-            if len(results) == k:
-                break
-        return results
+        reply = Reply(route=route, query=query, results=listed.results, title=title, note=note)
+        return reply, listed.matched
 
     def _more(self, user_key: str) -> ChatReply:
         session = self._session(user_key)
@@ -766,18 +701,19 @@ class Conversation:
         return updated
 
     def _profile(self, user_key: str) -> Profile:
-        """The stored profile with weaker signals folded in as stars where no explicit rating
-        exists: 👍/👎 first, then the watchlist and "not interested" (``LIST_STARS``)."""
+        """The stored profile with the weaker signals folded in: 👍/👎 and the watchlist as
+        stars where no explicit rating exists (``FEEDBACK_STARS``, ``WATCHLIST_STARS``), and
+        "not interested" as dislikes (never listed, films like them ranked lower)."""
         profile = self.store.get(user_key)
-        implied: dict[int, float] = {}
-        for kind in ("not_interested", "watchlist"):
-            for mark in self.store.marks(user_key, kind):
-                implied[mark.movie_id] = LIST_STARS[kind]
+        implied = {m.movie_id: WATCHLIST_STARS for m in self.store.marks(user_key, "watchlist")}
         for movie, liked in self.store.feedback_of(user_key).items():
             implied[movie] = FEEDBACK_STARS[liked]
-        if not implied:
+        dislikes = {m.movie_id for m in self.store.marks(user_key, "not_interested")}
+        dislikes -= set(profile.ratings) | set(implied)  # a later rating or 👍/👎 wins
+        if not implied and not dislikes:
             return profile
-        return profile.model_copy(update={"ratings": {**implied, **profile.ratings}})
+        ratings = {**implied, **profile.ratings}
+        return profile.model_copy(update={"ratings": ratings, "dislikes": frozenset(dislikes)})
 
     def _median_year(self, session: Session) -> int | None:
         shown = session.last_list.movie_ids if session.last_list else ()

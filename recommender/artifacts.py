@@ -6,7 +6,8 @@ Layout of a model directory::
                      registry name, hyper-parameters, array specs (shape, dtype), metrics
     <model>.npz      that model's ``get_state()`` arrays, read back with allow_pickle=False
     seen.npz         the training interactions (CSR parts): what each user already rated
-    catalog.json     movie id, title, year and genres of every item, so serving needs no data dir
+    catalog.json     every item's movie id, title, year, genres, distinct tags and IMDb / TMDB
+                     ids, so serving (and the film card) needs no data dir
 
 A directory is written to a temporary sibling and renamed into place (``fileio``), so a crash
 never leaves a half-written model.  Loading checks the format version, the structure of
@@ -30,7 +31,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from recommender.data.vocabulary import Vocabulary
 from recommender.errors import ArtifactError, ConfigError
@@ -39,7 +40,9 @@ from recommender.models import Recommender, get_model_class
 
 __all__ = ["FORMAT_VERSION", "TrainedModels", "load_models", "save_models"]
 
-FORMAT_VERSION = 1
+#: 2: catalog.json also holds each film's tags and IMDb / TMDB ids (a version-1 cache is
+#: rebuilt, as any cache that fails to load is).
+FORMAT_VERSION = 2
 META_FILE = "meta.json"
 SEEN_FILE = "seen.npz"
 CATALOG_FILE = "catalog.json"
@@ -89,16 +92,7 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
             }
         seen = trained.seen
         np.savez(staging / SEEN_FILE, data=seen.data, indices=seen.indices, indptr=seen.indptr)
-        catalog = trained.catalog[["movie_id", "title", "year", "genres"]]
-        records = [
-            {
-                "movie_id": int(m),
-                "title": t,
-                "year": None if pd.isna(y) else int(y),
-                "genres": list(g),
-            }
-            for m, t, y, g in catalog.itertuples(index=False)
-        ]
+        records = _catalog_records(trained.catalog)
         (staging / CATALOG_FILE).write_text(json.dumps(records), encoding="utf-8")
         meta = {
             "format_version": FORMAT_VERSION,
@@ -278,19 +272,76 @@ def _load_seen(path: Path, shape: tuple[int, int]) -> sp.csr_matrix:
     return seen
 
 
-def _load_catalog(path: Path) -> pd.DataFrame:
-    try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(records, list):
-            raise ValueError("not a list of movies")
-        catalog = pd.DataFrame.from_records(
-            records, columns=["movie_id", "title", "year", "genres"]
+class _MovieRecord(BaseModel):
+    """One film in ``catalog.json``: the Dataset.movies columns serving needs."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)  # "1999" is not a year
+
+    movie_id: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    tag_list: tuple[str, ...]
+    imdb_id: str | None
+    tmdb_id: int | None
+
+
+_CATALOG_RECORDS = TypeAdapter(list[_MovieRecord])
+#: The Dataset.movies columns catalog.json stores, in record order.
+CATALOG_COLUMNS = tuple(_MovieRecord.model_fields)
+
+
+def _catalog_records(movies: pd.DataFrame) -> list[dict[str, Any]]:
+    """catalog.json's records; the optional columns (``tag_list``, ``imdb_id``, ``tmdb_id``)
+    may be absent from ``movies`` (a frame built by hand) and are stored empty then."""
+
+    def column(name: str, empty: object) -> list[Any]:
+        return movies[name].tolist() if name in movies.columns else [empty] * len(movies)
+
+    def missing(value: object) -> bool:
+        return value is None or (not isinstance(value, str | tuple | list) and bool(pd.isna(value)))
+
+    return [
+        {
+            "movie_id": int(movie_id),
+            "title": str(title),
+            "year": None if missing(year) else int(year),
+            "genres": list(genres) if isinstance(genres, tuple | list) else [],
+            "tag_list": list(tags) if isinstance(tags, tuple | list) else [],
+            "imdb_id": imdb if isinstance(imdb, str) and imdb else None,
+            "tmdb_id": None if missing(tmdb) else int(tmdb),
+        }
+        for movie_id, title, year, genres, tags, imdb, tmdb in zip(
+            movies["movie_id"].tolist(),
+            movies["title"].tolist(),
+            movies["year"].tolist(),
+            movies["genres"].tolist(),
+            column("tag_list", ()),
+            column("imdb_id", None),
+            column("tmdb_id", None),
+            strict=True,
         )
-        catalog["movie_id"] = catalog["movie_id"].astype("int64")
-        catalog["year"] = catalog["year"].astype("Int64")
-        catalog["genres"] = catalog["genres"].map(tuple)
-    except (*_READ_ERRORS, TypeError) as error:
+    ]
+
+
+def _load_catalog(path: Path) -> pd.DataFrame:
+    """catalog.json as a Dataset.movies-like frame (minus the content model's ``tags`` text),
+    every record validated: a wrong type or a missing field is an ArtifactError."""
+    try:
+        records = _CATALOG_RECORDS.validate_json(path.read_bytes())
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ArtifactError(f"{path}: malformed at {where}: {problem['msg']}") from None
+    except _READ_ERRORS as error:
         raise ArtifactError(f"{path}: unreadable ({error})") from None
+    catalog = pd.DataFrame.from_records(
+        [tuple(getattr(r, c) for c in CATALOG_COLUMNS) for r in records],
+        columns=list(CATALOG_COLUMNS),
+    )
+    catalog["movie_id"] = catalog["movie_id"].astype("int64")
+    catalog["year"] = catalog["year"].astype("Int64")
+    catalog["tmdb_id"] = catalog["tmdb_id"].astype("Int64")
     return catalog
 
 

@@ -55,7 +55,7 @@ from recommender.data import Dataset
 from recommender.errors import ConfigError, ModelError
 from recommender.fileio import atomic_file
 from recommender.fitting import Fitter
-from recommender.metrics import ranking_metrics, rmse, top_k
+from recommender.metrics import masked_top_k, ranking_metrics, rmse
 from recommender.models import get_model_class, make_model
 from recommender.models.base import Recommender
 from recommender.splits import IndexedSplit, SplitName, index_split, split_ratings
@@ -297,12 +297,9 @@ def rank_candidates(
     for start in range(0, users.size, step):
         batch = users[start : start + step]
         scores = model.score(batch)  # a fresh writable float32 block
-        seen = train[batch]
-        rows = np.repeat(np.arange(batch.size), np.diff(seen.indptr))
-        scores[rows, seen.indices] = -np.inf
-        top = top_k(scores, k)
-        recommended[start : start + batch.size] = top
-        excluded[start : start + batch.size] = np.isneginf(np.take_along_axis(scores, top, axis=1))
+        top = masked_top_k(scores, k, exclude=train[batch])
+        recommended[start : start + batch.size] = top.indices
+        excluded[start : start + batch.size] = ~top.valid
     return recommended, excluded
 
 

@@ -12,8 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
-__all__ = ["RankingMetrics", "dcg", "ndcg_at_k", "ranking_metrics", "rmse", "top_k"]
+__all__ = [
+    "RankingMetrics",
+    "TopK",
+    "dcg",
+    "masked_top_k",
+    "ndcg_at_k",
+    "ranking_metrics",
+    "rmse",
+    "top_k",
+]
 
 
 def rmse(truth: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
@@ -59,14 +69,78 @@ def top_k(scores: npt.NDArray[np.floating], k: int) -> npt.NDArray[np.int64]:
     k = min(k, n_cols)
     if k == 0:
         return np.zeros((n_rows, 0), dtype=np.int64)
-    part = (
-        np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        if k < n_cols
-        else np.tile(np.arange(n_cols), (n_rows, 1))
-    )
+    if k < n_cols:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        _lowest_ties_at_the_cut(scores, part)
+    else:
+        part = np.tile(np.arange(n_cols), (n_rows, 1))
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -part_scores), axis=1)
     return np.take_along_axis(part, order, axis=1).astype(np.int64)
+
+
+def _lowest_ties_at_the_cut(scores: npt.NDArray[np.floating], part: npt.NDArray[np.intp]) -> None:
+    """Make ``part`` (each row's k best, as argpartition chose them) take the lowest indices
+    among the items tied with the k-th score: argpartition picks tied items arbitrarily, so
+    a top-k and a longer top-k of the same scores could disagree on their common head."""
+    k = part.shape[1]
+    cut = np.take_along_axis(scores, part, axis=1).min(axis=1, keepdims=True)
+    above = scores > cut
+    tied = scores == cut
+    n_tied_in = k - above.sum(axis=1)
+    straddle = np.flatnonzero(tied.sum(axis=1) > n_tied_in)  # more ties than slots left
+    if straddle.size:
+        tied_rank = np.cumsum(tied[straddle], axis=1)
+        take = above[straddle] | (tied[straddle] & (tied_rank <= n_tied_in[straddle, None]))
+        part[straddle] = np.nonzero(take)[1].reshape(straddle.size, k)
+
+
+@dataclass(frozen=True)
+class TopK:
+    """The best ``k`` allowed items per row (``masked_top_k``).
+
+    ``indices`` is ``(n_rows, min(k, n_items))``, best first; ``valid`` marks the slots that
+    hold an allowed item (a row with fewer than ``k`` allowed items has its tail invalid);
+    ``available`` counts each row's allowed items, so ``min(k, available)`` slots are valid.
+    """
+
+    indices: npt.NDArray[np.int64]
+    valid: npt.NDArray[np.bool_]
+    available: npt.NDArray[np.int64]
+
+
+def masked_top_k(
+    scores: npt.NDArray[np.floating],
+    k: int,
+    *,
+    keep: npt.NDArray[np.bool_] | None = None,
+    exclude: sp.csr_matrix | None = None,
+) -> TopK:
+    """Mask, then take the top ``k`` per row: THE masking + top-k step of serving, evaluation
+    and the tools, so k items come back whenever k are allowed.
+
+    An item is allowed in a row when its score is finite (NaN and -inf count as masked),
+    ``keep`` holds for it (bool per item, or per row and item) and ``exclude`` (a CSR with
+    the rows' shape; a stored entry excludes that item from that row, e.g. items rated in
+    train) does not list it.  ``scores`` is modified in place: masked cells become -inf.
+    """
+    if k < 0:
+        raise ValueError(f"k must not be negative, got {k}")
+    scores[np.isnan(scores)] = -np.inf
+    if keep is not None:
+        if keep.ndim == 1:
+            scores[:, ~keep] = -np.inf
+        else:
+            scores[~keep] = -np.inf
+    if exclude is not None:
+        if exclude.shape != scores.shape:
+            raise ValueError(f"exclude is {exclude.shape}, the scores {scores.shape}")
+        rows = np.repeat(np.arange(exclude.shape[0]), np.diff(exclude.indptr))
+        scores[rows, exclude.indices] = -np.inf
+    available = np.isfinite(scores).sum(axis=1).astype(np.int64)
+    indices = top_k(scores, k)
+    valid = np.isfinite(np.take_along_axis(scores, indices, axis=1))
+    return TopK(indices=indices, valid=valid, available=available)
 
 
 @dataclass(frozen=True)

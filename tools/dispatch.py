@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from recommender.errors import ConfigError
 from tools.profiles import Profile, ProfileStore
 from tools.results import Reply
 from tools.schema import Query
@@ -52,29 +51,25 @@ def dispatch(
         if not resolution.confident:
             return Reply(route="not_found", query=query)
         title = resolution.candidates[0].title
+        movie_id = toolbox.id_of(resolution.candidates[0].index)  # resolved once, used by id
         if query.intent == "similar_to":
-            similar = SimilarArgs(title=title, genre=genre, k=query.k)
-            results = toolbox.similar_to(similar, exclude)
-            return Reply(route="similar", query=query, title=title, results=tuple(results))
+            similar = SimilarArgs(movie_id=movie_id, genre=genre, k=query.k)
+            results = toolbox.similar_to(similar, exclude).results
+            return Reply(route="similar", query=query, title=title, results=results)
         if query.rating is None:
             return Reply(route="rate", query=query, title=title)  # the front-end asks for stars
-        toolbox.rate(RateArgs(title=title, rating=query.rating), profile, store)
+        toolbox.rate(RateArgs(movie_id=movie_id, rating=query.rating), profile, store)
         return Reply(route="rate", query=query, title=title, rating=query.rating)
     if query.intent == "popular":
-        results = toolbox.popular(PopularArgs(genre=genre, k=query.k), profile, exclude)
-        return Reply(route="popular", query=query, results=tuple(results))
+        results = toolbox.popular(PopularArgs(genre=genre, k=query.k), profile, exclude).results
+        return Reply(route="popular", query=query, results=results)
     # recommend_genre, or similar_to / rate without a title
     args = RecommendArgs(genre=genre, k=query.k)
-    results, note = toolbox.recommend_for_user(args, profile, exclude)
+    picks = toolbox.recommend_for_user(args, profile, exclude)
     route = "personal" if profile.is_known else "popular"
-    return Reply(route=route, query=query, results=tuple(results), note=note)
+    return Reply(route=route, query=query, results=picks.results, note=picks.note)
 
 
 def _catalog_genre(genre: str | None, toolbox: Toolbox) -> str | None:
     """The catalog's spelling of ``genre``; an unknown genre is dropped, not an error."""
-    if genre is None:
-        return None
-    try:
-        return toolbox.recommender.genre_name(genre)
-    except ConfigError:
-        return None
+    return None if genre is None else toolbox.catalog.genre_name(genre)

@@ -23,6 +23,12 @@ class Profile(BaseModel):
     dataset_user: int | None = Field(
         None, description="A MovieLens user id this person chose to act as (demo)."
     )
+    dislikes: frozenset[int] = Field(
+        frozenset(),
+        description="Movie ids the person called not for them: never listed, and a weak "
+        "negative signal for personal picks (unlike a low rating, which the rankers read as "
+        "'watched it').",
+    )
 
     @property
     def is_known(self) -> bool:

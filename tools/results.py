@@ -8,30 +8,37 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from recommender.serving import Recommendation
 from tools.schema import Query
 
-__all__ = ["MovieResult", "Reply", "Route"]
+__all__ = ["MovieList", "MovieResult", "Reply", "Route"]
 
 #: Which path answered: a tool, or a conversational answer that needed no tool.
 Route = Literal["similar", "personal", "popular", "rate", "help", "did_you_mean", "not_found"]
 
 
-class MovieResult(BaseModel):
-    """One recommended movie and why."""
+#: One recommended movie and why: serving's model itself, so a result is never copied field by
+#: field (movie_id, title, year, genres, score, predicted_rating, reason: the JSON output).
+MovieResult = Recommendation
+
+
+class MovieList(BaseModel):
+    """What a list tool returns: the films, and how many could have been shown.
+
+    ``available`` counts the films that passed the filter and ``exclude`` (fewer than k
+    results exactly when ``available < k``); ``matched`` counts the catalog's films matching
+    the filter at all, to say "only 3 westerns before 1940 in this catalog".
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    movie_id: int
-    title: str
-    year: int | None
-    genres: tuple[str, ...]
-    score: float = Field(description="The score the tool ranked by (higher is better).")
-    predicted_rating: float | None = Field(
-        None, description="The rating model's predicted stars for this person, where it has one."
-    )
-    reason: str = Field(description="A short why, from the tool's own signals.")
+    results: tuple[MovieResult, ...] = ()
+    available: int = 0
+    matched: int = 0
+    #: A nudge for the person, e.g. to rate a few films so picks become personal.
+    note: str | None = None
 
 
 class Reply(BaseModel):

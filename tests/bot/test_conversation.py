@@ -77,7 +77,7 @@ def button_data(reply: ChatReply) -> list[str]:
 
 
 def genres_of(toolbox: Toolbox, movie: int) -> tuple[str, ...]:
-    return toolbox.recommender.item_genres[toolbox.recommender.item_index(movie)]
+    return toolbox.catalog.by_id(movie).genres
 
 
 # ---------------------------------------------------------------------------- commands
@@ -104,7 +104,7 @@ def test_help_and_command_addressed_to_the_bot(chat: Conversation) -> None:
 def test_popular_with_and_without_genre(chat: Conversation, toolbox: Toolbox) -> None:
     reply = chat.handle_text("u", "/popular")
     assert reply.reply is not None and reply.reply.route == "popular"
-    expected = [r.movie_id for r in toolbox.popular(PopularArgs(genre=None, k=5))]
+    expected = [r.movie_id for r in toolbox.popular(PopularArgs(genre=None, k=5)).results]
     assert ids(reply) == expected
     horror = chat.handle_text("v", "/popular horror")
     assert len(ids(horror)) == 5
@@ -182,7 +182,7 @@ def test_linked_user_gets_that_users_picks(chat: Conversation, toolbox: Toolbox)
     chat.handle_text("u", "/link 1002")
     reply = chat.handle_text("u", "recommend 5 movies")
     assert reply.reply is not None and reply.reply.route == "personal"
-    expected = [r.movie_id for r in toolbox.recommender.for_user(1002, k=5)]
+    expected = toolbox.recommender.recommend(1002, k=5).ids.tolist()
     assert ids(reply) == expected
 
 
@@ -235,14 +235,14 @@ def test_genre_request_fills_k_in_that_genre(chat: Conversation, toolbox: Toolbo
 def test_popular_request(chat: Conversation, toolbox: Toolbox) -> None:
     reply = chat.handle_text("u", "top rated horror")
     assert reply.reply is not None and reply.reply.route == "popular"
-    expected = [r.movie_id for r in toolbox.popular(PopularArgs(genre="Horror", k=5))]
+    expected = [r.movie_id for r in toolbox.popular(PopularArgs(genre="Horror", k=5)).results]
     assert ids(reply) == expected
 
 
 def test_similar_request(chat: Conversation, toolbox: Toolbox) -> None:
     reply = chat.handle_text("u", "movies like fargo")
     assert reply.reply is not None and reply.reply.route == "similar"
-    expected = [r.movie_id for r in toolbox.recommender.similar(movie_id(toolbox, "Fargo"), k=5)]
+    expected = toolbox.recommender.similar_items(movie_id(toolbox, "Fargo"), k=5).ids.tolist()
     assert ids(reply) == expected
 
 
@@ -442,13 +442,11 @@ def test_a_film_listed_twice_is_one_film(
     chat: Conversation, toolbox: Toolbox, store: SqliteProfileStore
 ) -> None:
     copies = [
-        int(toolbox.recommender.trained.items.ids[i])
-        for i, t in enumerate(toolbox.recommender.titles)
+        int(toolbox.catalog.ids[i])
+        for i, t in enumerate(toolbox.catalog.titles)
         if t == "Chasing Amy (1997)"
     ]
-    counts = {
-        m: toolbox.recommender.rating_counts[toolbox.recommender.item_index(m)] for m in copies
-    }
+    counts = {m: toolbox.catalog.rating_counts[toolbox.catalog.index_of(m)] for m in copies}
     canonical = max(copies, key=lambda m: (counts[m], -copies.index(m)))
     rated = chat.handle_text("u", "rate Chasing Amy (1997) 4/5")  # no question, no "not found"
     assert rated.reply is not None and rated.reply.route == "rate" and rated.reply.rating == 4
@@ -778,7 +776,7 @@ def test_link_wins_over_own_ratings_until_unlinked(chat: Conversation, toolbox: 
         chat.handle_text(user, "/rate heat 5")
     chat.handle_text("u", "/link 1002")
     linked = ids(chat.handle_text("u", "recommend 4 movies"))
-    expected = [r.movie_id for r in toolbox.recommender.for_user(1002, k=4)]
+    expected = toolbox.recommender.recommend(1002, k=4).ids.tolist()
     assert linked == expected
     chat.handle_text("u", "/link off")
     chat.handle_text("u", "/start")  # forget what was shown, to compare first pages

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import LIST_STARS, ChatReply, Conversation
+from bot.conversation import WATCHLIST_STARS, ChatReply, Conversation
 from bot.parsing import RegexParser
 from bot.render import film_card, render_chat_plain
 from bot.session import LastList, Session
@@ -108,7 +108,7 @@ def test_the_watchlist_is_listed_by_command_and_plain_words(
     assert lines[1:] == [f"  • {toolbox.title_of(m)}" for m in (listed[2], listed[0])]
 
 
-def test_watchlist_and_not_interested_fold_in_as_weak_stars(
+def test_the_watchlist_folds_in_as_weak_stars_and_not_interested_as_a_dislike(
     chat: Conversation, store: SqliteProfileStore
 ) -> None:
     listed = ids(chat.handle_text("u", "top 4 comedies"))
@@ -116,12 +116,24 @@ def test_watchlist_and_not_interested_fold_in_as_weak_stars(
     chat.handle_button("u", f"v1:no:{listed[1]}")
     chat.handle_text("u", "/start")
     by_lists = ids(chat.handle_text("u", "recommend 5 movies"))
-    # the same as someone who rated those films with the weak stars (nothing shown to either)
-    store.rate("twin", listed[0], LIST_STARS["watchlist"])
-    store.rate("twin", listed[1], LIST_STARS["not_interested"])
+    assert chat._profile("u").dislikes == {listed[1]}
+    # the same as someone who rated the watchlist film with the weak stars and dismissed the
+    # other one too (nothing shown to either)
+    store.rate("twin", listed[0], WATCHLIST_STARS)
+    store.mark("twin", "not_interested", [listed[1]])
     assert by_lists == ids(chat.handle_text("twin", "recommend 5 movies"))
+    assert not {listed[0], listed[1]} & set(by_lists)
     assert store.get("u").ratings == {}  # lists are not ratings
-    assert LIST_STARS["watchlist"] < 4.0  # weaker than a 👍 / a liked rating
+    assert WATCHLIST_STARS < 4.0  # weaker than a 👍 / a liked rating
+
+
+def test_not_interested_alone_is_not_a_rating(chat: Conversation) -> None:
+    listed = ids(chat.handle_text("u", "top 2 comedies"))
+    chat.handle_button("u", f"v1:no:{listed[0]}")
+    profile = chat._profile("u")
+    assert profile.ratings == {} and profile.dislikes == {listed[0]}
+    reply = chat.handle_text("u", "recommend 3 movies")  # still a newcomer: popular picks
+    assert reply.reply is not None and reply.reply.note and listed[0] not in ids(reply)
 
 
 def test_an_explicit_rating_beats_the_list_signal(

@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.artifacts import FORMAT_VERSION, TrainedModels, load_models, save_models
+from recommender.catalog import Catalog
 from recommender.data import Vocabulary
 from recommender.errors import ArtifactError
 from recommender.fileio import OutputError
@@ -53,6 +54,72 @@ def test_round_trip_keeps_everything(trained: TrainedModels, tmp_path: Path) -> 
     meta = json.loads((tmp_path / "m" / "meta.json").read_text())
     assert meta["format_version"] == FORMAT_VERSION
     assert meta["models"]["popularity"]["config"] == {"c0": 20.0}
+
+
+def test_round_trip_keeps_tags_and_links(trained: TrainedModels, tmp_path: Path) -> None:
+    n = len(trained.catalog)
+    trained.catalog["tag_list"] = [("time travel", "twist") if i % 2 else () for i in range(n)]
+    trained.catalog["imdb_id"] = [f"tt{i:07d}" if i % 3 else None for i in range(n)]
+    trained.catalog["tmdb_id"] = pd.array([i * 10 if i % 4 else None for i in range(n)], "Int64")
+    trained.catalog.loc[2, "year"] = pd.NA
+    loaded = load_models(save_models(tmp_path / "m", trained)).catalog
+    for column in ("movie_id", "title", "year", "genres", "tag_list", "imdb_id", "tmdb_id"):
+        assert loaded[column].tolist() == trained.catalog[column].tolist(), column
+    assert str(loaded["tmdb_id"].dtype) == "Int64" and str(loaded["year"].dtype) == "Int64"
+    # the catalog serving builds from the cache is the one built from the data
+    original = Catalog.build(trained.catalog, trained.genres, trained.items, trained.seen)
+    reloaded = Catalog.build(loaded, trained.genres, trained.items, trained.seen)
+    assert [reloaded.movie(i) for i in range(n)] == [original.movie(i) for i in range(n)]
+    assert reloaded.movie(1).tags == ("time travel", "twist") and reloaded.movie(0).tmdb_id is None
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"tag_list": "time travel"},  # a string is not a list of tags
+        {"tmdb_id": "603"},
+        {"imdb_id": 42},
+        {"year": "1999"},
+        {"unexpected": 1},
+        {"imdb_id": None, "drop": "imdb_id"},  # a version-2 record must have every field
+    ],
+)
+def test_a_malformed_catalog_record_is_named(
+    trained: TrainedModels, tmp_path: Path, record: dict[str, object]
+) -> None:
+    path = saved(trained, tmp_path) / "catalog.json"
+    records = json.loads(path.read_text())
+    drop = record.pop("drop", None)
+    records[3].update(record)
+    if drop:
+        del records[3][drop]
+    path.write_text(json.dumps(records))
+    with pytest.raises(ArtifactError, match=r"catalog\.json: malformed at 3\."):
+        load_models(tmp_path / "m")
+
+
+def test_a_version_1_cache_is_rebuilt_with_the_new_catalog(
+    tiny_csv_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "models"
+    ensure_trained(tiny_csv_dir, root)
+    (directory,) = root.iterdir()
+    # what the previous MovieBot wrote: version 1, catalog records without tags and links
+    meta = json.loads((directory / "meta.json").read_text())
+    (directory / "meta.json").write_text(json.dumps({**meta, "format_version": 1}))
+    old_fields = ("movie_id", "title", "year", "genres")
+    records = json.loads((directory / "catalog.json").read_text())
+    (directory / "catalog.json").write_text(
+        json.dumps([{f: r[f] for f in old_fields} for r in records])
+    )
+    with caplog.at_level(logging.WARNING, logger="moviebot.training"):
+        rebuilt = ensure_trained(tiny_csv_dir, root)
+    assert "format version 1" in caplog.text and "retraining" in caplog.text
+    assert "tag_list" in rebuilt.catalog.columns
+    again = json.loads((directory / "catalog.json").read_text())
+    assert json.loads((directory / "meta.json").read_text())["format_version"] == FORMAT_VERSION
+    assert {"tag_list", "imdb_id", "tmdb_id"} <= set(again[0])
+    load_models(directory)  # the rebuilt cache reads back
 
 
 def test_overwrite_replaces_whole_directory(trained: TrainedModels, tmp_path: Path) -> None:
