@@ -190,7 +190,7 @@ class Conversation:
         self.toolbox = toolbox
         self.parser = parser
         self.store = store
-        self.catalog: Catalog = _catalog_of(toolbox)
+        self.catalog: Catalog = toolbox.catalog
 
     # ------------------------------------------------------------------ entry points
 
@@ -845,16 +845,6 @@ class Conversation:
 
 
 # ---------------------------------------------------------------------------- pure helpers
-
-
-def _catalog_of(toolbox: Toolbox) -> Catalog:
-    """The catalog the tools serve from, or one built from their trained models."""
-    for holder in (toolbox, toolbox.recommender):
-        catalog = getattr(holder, "catalog", None)
-        if isinstance(catalog, Catalog):
-            return catalog
-    trained = toolbox.recommender.trained
-    return Catalog.build(trained.catalog, trained.genres, trained.items, trained.seen)
 
 
 def _field(query: Query, name: str, default: Any) -> Any:
