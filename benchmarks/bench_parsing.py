@@ -3,8 +3,10 @@
 * ``TitleIndex.resolve`` on a 60K-title catalog (ml-latest-small's titles plus synthetic
   sequels/variants built from them), for typed queries of every kind: exact, lowercase with the
   article in front, typos, partial titles, unknown names.  Budget: 5 ms per call.
-* ``RegexParser.parse`` (title mentions included) on ML-100K for the dev utterances and
-  generated messages.  Budget: 2 ms per message at p99.
+* ``RegexParser.parse`` (title mentions included) on ML-100K and on ml-latest-small (9.7K
+  titles) for the dev utterances, generated title messages and conversational turns of the
+  Query v2 kind (follow-ups on a list, constraints, films named inside sentences).  Budget:
+  2 ms per message at p99.
 
 Run: ``uv run python benchmarks/bench_parsing.py`` (from the project root; data in ../shared).
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.parsing.mentions import find_mentions
 from bot.parsing.regex import RegexParser
 from recommender.data import load_dataset
 from tools.titles import TitleIndex
@@ -73,6 +76,44 @@ def typed_queries(titles: Sequence[str], n: int, rng: random.Random) -> list[str
     return queries
 
 
+#: Conversational turns without a title: follow-ups on a list and constraint phrases.
+TURNS = (
+    "I've seen the first one", "already seen number 2", "seen it, loved it", "more", "any more?",
+    "show me others", "I'll check out the second one", "sounds good, I'll check it out",
+    "add the third one to my watchlist", "not interested in the first one", "not for me",
+    "tell me more about the third one", "what's it about?", "is it a comedy?", "who's in it?",
+    "any others like the second one?", "I loved the first one", "only ones from the 80s",
+    "no sci-fi though", "something older", "make it more recent", "make it funnier",
+    "one for kids", "90s comedies", "a comedy but nothing romantic", "sci-fi horror",
+    "a western or a war film", "a horror film older than 1980", "recent comedies",
+    "movies about time travel", "heist films", "something with a twist ending",
+    "films between 1980 and 1985 please", "do you have anything more recent?",
+    "I'm not really a romance person", "thanks, bye!", "Haven't seen that one, is it scary?",
+)  # fmt: skip
+#: Sentences that name a film in passing, as seekers write them.
+SENTENCES = (
+    "I have seen {} and liked that though", "have you seen the movie {}? it's great",
+    "my favourite is {}", "I watched {} last week and cried", "{} blew my mind",
+    "something like {} would be perfect", "I'll check out {}", "what is {} about?",
+)  # fmt: skip
+
+
+def conversation_messages(titles: Sequence[str], n: int, rng: random.Random) -> list[str]:
+    """The turns above, and ``n`` sentences naming catalog films (as displayed or typed)."""
+    messages = list(TURNS)
+    for query in typed_queries(titles, n, rng):
+        messages.append(rng.choice(SENTENCES).format(query))
+    return messages
+
+
+def _parser_for(path: Path) -> tuple[TitleIndex, RegexParser]:
+    dataset = load_dataset(path)
+    counts = dataset.ratings.groupby("item").size()
+    popularity = [float(counts.get(i, 0)) for i in dataset.movies["movie_id"]]
+    index = TitleIndex(dataset.movies["title"].tolist(), popularity, dataset.movies["movie_id"])
+    return index, RegexParser(index, dataset.genres)
+
+
 def timed(fn: Callable[[str], object], inputs: Sequence[str], repeats: int = 3) -> np.ndarray:
     """Milliseconds per call: for each input the best of ``repeats`` wall-clock runs.
 
@@ -111,27 +152,29 @@ def main() -> None:
     build_s = time.perf_counter() - start
     resolve_ms = timed(big.resolve, typed_queries(catalog, args.queries, rng), args.repeats)
 
-    ml100k = load_dataset(args.data / "ml-100k")
-    counts = ml100k.ratings.groupby("item").size()
-    popularity = [float(counts.get(i, 0)) for i in ml100k.movies["movie_id"]]
-    index = TitleIndex(ml100k.movies["title"].tolist(), popularity)
-    regex = RegexParser(index, ml100k.genres)
+    index, regex = _parser_for(args.data / "ml-100k")
     dev_path = args.data.parent / "eval/utterances_dev.jsonl"
     messages = [json.loads(line)["text"] for line in dev_path.read_text().splitlines()]
     templates = ("movies like {}", "{} was great", "rate {} 4/5", "more like {} but funnier")
-    titles = ml100k.movies["title"].tolist()
-    for query in typed_queries(titles, 1000, rng):
+    for query in typed_queries(index.titles, 1000, rng):
         messages.append(rng.choice(templates).format(query))
     parse_ms = timed(regex.parse, messages, args.repeats)
-    mention_ms = timed(index.find_mentions, messages, args.repeats)
+    mention_ms = timed(lambda text: find_mentions(index, text), messages, args.repeats)
+    turns_100k = conversation_messages(index.titles, 1000, rng)
+    turns_100k_ms = timed(regex.parse, turns_100k, args.repeats)
+    small_index, small_regex = _parser_for(args.data / "ml-latest-small")
+    small_messages = messages[:80] + conversation_messages(small_index.titles, 2000, rng)
+    small_ms = timed(small_regex.parse, small_messages, args.repeats)
 
     print("## Parsing speed\n")
     print(f"Title index over {len(catalog):,} titles built in {build_s:.2f} s.\n")
     print("| operation | calls | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|")
     print(row(f"TitleIndex.resolve, {len(catalog) // 1000}K titles", resolve_ms))
-    print(row("TitleIndex.find_mentions, ML-100K", mention_ms))
-    print(row("RegexParser.parse, ML-100K", parse_ms))
+    print(row("find_mentions, ML-100K", mention_ms))
+    print(row("RegexParser.parse, ML-100K (dev + title messages)", parse_ms))
+    print(row("RegexParser.parse, ML-100K (conversational turns)", turns_100k_ms))
+    print(row("RegexParser.parse, ml-latest-small (dev + turns + sentences)", small_ms))
     print(f"\nTimes are per call, best of {args.repeats} run(s) per input (p50/p99 across inputs).")
     print("Command: `uv run python benchmarks/bench_parsing.py`")
 

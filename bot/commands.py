@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,8 @@ def cmd_popular(args: argparse.Namespace) -> int:
 
 
 def _title_index(data_dir: Path, model_root: Path) -> tuple[TitleIndex, tuple[str, ...]]:
-    """Catalog titles for parsing: from cached models when present (fast at any size), else
-    straight from the data files — parsing needs no trained model."""
+    """Catalog titles (with movie ids) for parsing: from cached models when present (fast at
+    any size), else straight from the data files — parsing needs no trained model."""
     cached = model_dir_for(model_root, dataset_fingerprint(data_dir))
     if (cached / "meta.json").is_file():
         from recommender.artifacts import load_models
@@ -102,27 +103,59 @@ def _title_index(data_dir: Path, model_root: Path) -> tuple[TitleIndex, tuple[st
         except ArtifactError as error:  # a damaged cache: the data files will do
             log.warning("reading titles from the data: the cached models are unusable (%s)", error)
         else:
-            return toolbox.titles, toolbox.genres
+            rows = range(len(toolbox.titles.titles))
+            ids = toolbox.recommender.trained.items.ids[list(rows)].tolist()
+            index = TitleIndex(toolbox.titles.titles, toolbox.titles.popularity, ids)
+            return index, toolbox.genres
     dataset = load_dataset(data_dir)
     counts = dataset.ratings["item"].value_counts()
-    popularity = [float(counts.get(m, 0)) for m in dataset.movies["movie_id"]]
-    return TitleIndex(dataset.movies["title"].tolist(), popularity), dataset.genres
+    movie_ids = dataset.movies["movie_id"].tolist()
+    popularity = [float(counts.get(m, 0)) for m in movie_ids]
+    return TitleIndex(dataset.movies["title"].tolist(), popularity, movie_ids), dataset.genres
 
 
 def _parse_one(parser: Parser, titles: TitleIndex, text: str) -> dict[str, Any]:
+    """The Query as JSON, plus the film its title resolves to (id, catalog title, other
+    films of that name) and which parser answered."""
     if hasattr(parser, "parse_with_source"):
         query, source = parser.parse_with_source(text)
     else:
         query, source = parser.parse(text), parser.name
-    resolved = titles.resolve(query.title).title if query.title else None
-    return {**query.model_dump(mode="json"), "resolved_title": resolved, "parser": source}
+    resolution = titles.resolve(query.title) if query.title else None
+    resolved: dict[str, Any] | None = None
+    if resolution is not None:
+        resolved = {
+            "status": resolution.status,
+            "movie_ids": [c.movie_id for c in resolution.candidates[:5]],
+            "titles": [c.title for c in resolution.candidates[:5]],
+        }
+        if resolution.confident:  # other films of that name, for a reply to mention
+            others = titles.namesakes(resolution.candidates[0].index)[:5]
+            resolved["namesakes"] = [{"movie_id": c.movie_id, "title": c.title} for c in others]
+    return {
+        **query.model_dump(mode="json"),
+        "resolved_title": resolution.title if resolution else None,
+        "resolved_movie_id": resolution.movie_id if resolution else None,
+        "resolution": resolved,
+        "parser": source,
+    }
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
     if args.text is None and not args.jsonl:
         raise ConfigError("give a message to parse, or --jsonl to read messages from stdin")
+    settings = settings_from(args)  # --parser over MOVIEBOT_PARSER (and .env), as chat does
     titles, genres = _title_index(data_dir_of(args), model_dir_of(args))
-    parser = make_parser(args.parser, titles, genres)
+    env = dict(os.environ)
+    if settings.openai_api_key is not None:  # a key in .env counts as one in the shell
+        env.setdefault("OPENAI_API_KEY", settings.openai_api_key.get_secret_value())
+    for name, value in (
+        ("OPENAI_BASE_URL", settings.openai_base_url),
+        ("OPENAI_MODEL", settings.openai_model),
+    ):
+        if value:
+            env.setdefault(name, value)
+    parser = make_parser(settings.parser, titles, genres, env=env)
     if not args.jsonl:
         print(json.dumps(_parse_one(parser, titles, args.text), ensure_ascii=False))
         return 0
@@ -225,8 +258,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument(
         "--parser",
         choices=("auto", "regex", "llm"),
-        default="auto",
-        help="auto = the LLM when OPENAI_API_KEY is set, else regex",
+        help="default: $MOVIEBOT_PARSER or auto (the LLM when OPENAI_API_KEY is set, else regex)",
     )
     add_location_options(p)
     p.set_defaults(handler=cmd_parse)

@@ -15,22 +15,22 @@ candidates so the chat asks "did you mean ...?" instead of acting.
 Rows the catalog lists twice under one label are one film (``canonical``, see
 ``_canonical_copies``): the resolver only ever returns the most-rated copy.
 
-``find_mentions`` finds titles inside free text without quotes, guarding against everyday words
-that happen to be titles ("love", "home", "friends", "heat"): those need quotes, title-case
-capitals or a title cue next to them ("movies like heat", "heat was great").
-What follows a name as the catalog displays it belongs to the mention: "(alternate name)" and
-"(year)".  A typed "(year)" that is not the film's drops the span ("Sliding Doors (1998)" is not
-"Doors, The (1991)"), and a score ("4/5") is never part of a title.
+A bare name several films share means the far better-known one when rating counts are about
+an order of magnitude apart (``DOMINANCE``: "Halloween" is the 1978 film); the others stay in
+``Resolution.alternatives`` / ``namesakes`` for a reply to mention.  Comparable ones are a
+question.  Candidates carry the catalog's movie ids.
+
+Finding titles inside chat text is parsing (``bot.parsing.mentions``); this module offers the
+public lookups it needs (``lookup``, ``is_name``, ``titles_containing``, ...).
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -38,22 +38,17 @@ from rapidfuzz import fuzz, process
 
 __all__ = [
     "ARTICLES",
-    "COMMON_WORDS",
     "NUMBER_WORDS",
     "Candidate",
-    "Mention",
     "Resolution",
     "Status",
     "TitleIndex",
     "normalize",
+    "strip_article",
     "tokenize",
 ]
 
 Status = Literal["exact", "normalized", "fuzzy", "ambiguous", "not_found"]
-
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 #: Leading articles users type in front of titles the catalog files as "Name, The".
@@ -72,70 +67,6 @@ _ROMAN: dict[str, int] = {
     "xiii": 13, "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18, "xix": 19, "xx": 20,
 }  # fmt: skip
 
-#: Everyday words: a title made only of these ("Heat", "Home Alone", "Love Affair", "Friday")
-#: is only taken from free text with quotes, title-case capitals, or a title cue beside it.
-COMMON_WORDS = _word_set(
-    """a about above after again against all alone also always am an and another any anything
-    are around as at away back bad be because been before being best better between big black
-    blue boy boys break bring but by call can car careful caught child children city close cold
-    come could crash dark date day days dead did do does dog done down dream each early end even
-    ever every eye eyes face fall family far fast father fear feel few fight film find fine fire
-    first fly for free fresh friday friend friends from full fun game get getting ghost girl girls
-    give go god going gone good great green had happy hard has have he heat heart heavy hello help
-    her here high him his home hot house how i if in into is it its jack just keep kid kids kind
-    know last late let life light like little live long look lost lot love loved lucky made make
-    man many me men michael mind mirror mom money more mother most movie movies mr much my name
-    naked need never new next nice night no not nothing now of off old on once one only open or
-    other our out over own party people perfect picture place play please pretty real red right
-    road room run safe same say see seen shadow she shine shopping short show sleep small smoke
-    so some something soon speed star start stay still stop story summer sun sweet take talk tell
-    than thank thanks that the their them then there these they thing things think this those
-    time to today together tonight too top touch true trust truth try two under until up us very
-    wait walk want war was watch water way we week well were what when where which while white
-    who why wild will wish with without woman women wonder work world would year years yes yet
-    you young your
-    afterglow amateur assassins august basic bliss boomerang breakdown bulletproof careful
-    casino caught century charade cobb contact crossfire daylight deceiver disclosure eraser
-    faces faithful fallen fear fearless firestorm fled freeway friday giant glory gridlock hackers
-    hush incognito infinity junior loaded malice mirage multiplicity naked nowhere outbreak
-    phenomenon powder priest psycho ransom reckless restoration roommates screamers senseless
-    shadowlands sirens sleeper sleepers sliver solo species speechless sphere spellbound steel
-    striptease swingers target threesome thinner touch traveller trust turbulence twilight
-    twisted twister underground underworld unforgettable unknown vertigo volcano witness wolf
-    wonderland metro morning evening afternoon tomorrow yesterday weekend fan fans"""
-)
-
-#: Words next to an unquoted title that show the user is talking about a movie.
-_CUE_BEFORE = _word_set(
-    """like similar than rate loved love liked enjoyed hated disliked watched saw review
-    rewatched adore adored"""
-)
-_CUE_AFTER = _word_set(
-    "was is were wasnt isnt werent vibes gets got deserves sucked rocks rocked ruled"
-)
-_OPINION_AFTER = _word_set(
-    """meh ok okay fine great good boring awful terrible amazing masterpiece overrated
-    underrated excellent brilliant fantastic dull"""
-)
-#: Message-level signs the user talks about particular films (similar-to or rating cues).
-_ABOUT_A_FILM = re.compile(
-    r"(?<![\w'])(?:(?:movies?|films?|something|anything|stuff|more|ones?|others?|what'?s)\s+like|"
-    r"^like|similar|resembl\w*|vibes?|more of|what else|rate|rated|rating|stars?|"
-    r"out of|loved|liked|enjoyed|hated|disliked|boring|awful|terrible|amazing|masterpiece|meh|"
-    r"overrated)(?![\w'])|\d\s*/\s*(?:5|10)\b|[⭐★🌟]"
-)
-#: What may follow a title that opens the message: "amadeus ⭐⭐⭐", "heat, 4 out of 5",
-#: "alien 3 - two stars", "heat? meh", "fargo: 8/10".
-_CUE_PUNCT_AFTER = re.compile(
-    r"\s*(?:[-–—:]|\(\d{4}\)|[,?!.]*\s*(?:[⭐★🌟]|\d{1,2}(?:\.\d)?\s*(?:/\s*(?:5|10)\b|stars?\b|"
-    r"out of\b)|(?:one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:stars?|out of)\b|(?:meh|ok|okay|fine|great|good|boring|"
-    r"awful|terrible|amazing|masterpiece|overrated|underrated)\b))"
-)
-
-#: A score just before "for <title>": "4/5 for heat", "three stars for heat".
-_SCORE_BEFORE = re.compile(
-    r"(?:\d\s*/\s*(?:5|10)|\bstars?|[⭐★🌟]|out of (?:5|10|five|ten))\s*$", re.I
-)
 
 #: A capital V or X ending a name or before its subtitle colon: a sequel number.
 _LONE_ROMAN = re.compile(r"(?<=\w )([VX])(?=\s*(?::|$))")
@@ -145,21 +76,12 @@ _SUBTITLE_ARTICLE = re.compile(r":\s+(?:the|a|an)\s+(?=\w)", re.I)
 #: Catalog rows that are not movies (ML-100K has a title "unknown").
 _PLACEHOLDERS = frozenset({"unknown", ""})
 _YEAR = re.compile(r"\((\d{4})\)")
-#: A score typed with a title ("4/5", "8.5 / 10"); "8 1/2" and "Face/Off" are not scores.
-_SCORE = re.compile(r"(?<![\w/.])\d{1,2}(?:[.,]\d)?\s*/\s*(?:5|10)(?![\w/])")
-#: After a name: "(alternate name)" or "(1975)" ("That Thing You Do! (1996)"), or a bare year.
-_PAREN_AFTER = re.compile(r"[!?.\]]?\s*\(([^()]{1,100})\)")
-_YEAR_ONLY = re.compile(r"\d{4}")
-_BARE_YEAR_AFTER = re.compile(r"\s+((?:18|19|20)\d\d)(?![\w/])")
 _TRAILING_YEAR = re.compile(r"\s*\(?\b((?:18|19|20)\d\d)\)?\s*$")
 _PARENS = re.compile(r"\(([^()]*)\)")
 _TRAILING_ARTICLE = re.compile(r",\s*(the|a|an|il|la|le|les|das|der|die|el|l')\s*$", re.I)
 # Separators that split words; dots, apostrophes and asterisks join ("L.A.", "M*A*S*H").
 _TOKEN = re.compile(r"[^\s/\-–—:;,!?()\[\]{}\"“”«»+=<>|~#@^]+")
 _DROP = re.compile(r"[.'’`*´‘]")
-_QUOTED = re.compile(
-    r"\"([^\"]{2,100})\"|“([^”]{2,100})”|(?:(?<=\s)|^)'([^']{2,100})'(?=[\s.,!?;:]|$)"
-)
 
 
 def _fold(text: str) -> str:
@@ -203,7 +125,7 @@ def _trigrams(compact: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def _strip_article(key: str) -> str:
+def strip_article(key: str) -> str:
     head, _, rest = key.partition(" ")
     return rest if head in ARTICLES and rest else key
 
@@ -215,6 +137,8 @@ class Candidate:
     index: int
     title: str
     score: float
+    #: The catalog's movie id for ``index`` (the index itself when the catalog gave no ids).
+    movie_id: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,21 +159,16 @@ class Resolution:
         """The catalog title when confident, else None."""
         return self.candidates[0].title if self.confident else None
 
+    @property
+    def movie_id(self) -> int | None:
+        """The movie id of the film meant when confident, else None."""
+        return self.candidates[0].movie_id if self.confident else None
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A title found inside a message: character span, the text there, and its resolution.
-
-    ``strong`` says the span is clearly a movie (quoted, capitalized, an uncommon word, or a
-    title cue beside it); weak mentions are everyday words that merely equal a title.
-    """
-
-    start: int
-    end: int
-    text: str
-    resolution: Resolution
-    quoted: bool = False
-    strong: bool = True
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        """Other films of the same name when one far better known was taken ("Halloween"
+        is the 1978 film; the 2007 one is here, for a reply to mention)."""
+        return self.candidates[1:] if self.confident else ()
 
 
 @dataclass(slots=True)
@@ -259,7 +178,10 @@ class _Name:
 
 
 @dataclass(slots=True)
-class _Window:
+class NameMatch:
+    """Catalog titles a name (a token window of a message, for ``bot.parsing.mentions``)
+    matches, with how certain the match is."""
+
     start: int  # token index
     end: int  # token index, exclusive
     titles: list[int]
@@ -271,6 +193,8 @@ class TitleIndex:
     """Catalog titles indexed for ``resolve`` and ``find_mentions``; build once, reuse.
 
     ``popularity`` (e.g. rating counts) ranks candidates and breaks ties; default all equal.
+    ``ids`` are the catalog's movie ids, one per title (default: the row numbers); every
+    candidate carries its film's id, so a title is resolved once, to an id.
     """
 
     #: Fuzzy matches below this rapidfuzz ratio (0-100) are not taken.
@@ -282,9 +206,24 @@ class TitleIndex:
     MAX_WINDOW = 12
     #: How many trigram-nearest names rapidfuzz scores per fuzzy lookup.
     FUZZY_POOL = 200
+    #: A name shared by several films means the best known one when its popularity (rating
+    #: count) is at least this many times the next one's — roughly an order of magnitude:
+    #: on ml-latest-small "Halloween" is 27 ratings (1978) to 4 (2007), "Twilight" 22 to 3,
+    #: while comparable films ("Arrival" 26 to 22) stay a question.
+    DOMINANCE = 5.0
 
-    def __init__(self, titles: Sequence[str], popularity: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        titles: Sequence[str],
+        popularity: Sequence[float] | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> None:
         self.titles: list[str] = [str(t) for t in titles]
+        self.ids: list[int] = (
+            list(range(len(self.titles))) if ids is None else [int(i) for i in ids]
+        )
+        if len(self.ids) != len(self.titles):
+            raise ValueError("ids must have one value per title")
         pop = [0.0] * len(self.titles) if popularity is None else [float(p) for p in popularity]
         if len(pop) != len(self.titles):
             raise ValueError("popularity must have one value per title")
@@ -317,31 +256,28 @@ class TitleIndex:
                     numbered = _LONE_ROMAN.sub(lambda m: _LONE_ROMAN_VALUE[m.group(1)], variant)
                     if numbered != variant:
                         self._add_name(index, numbered)
-        # Partial-title search: one string, names separated, found with str.find (C speed).
-        parts: list[str] = []
-        self._offsets: list[int] = []
-        position = 0
-        for entry in self._names:
-            chunk = f"\x00 {entry.key} \x01"
-            self._offsets.append(position)
-            parts.append(chunk)
-            position += len(chunk)
-        self._joined = "".join(parts)
+        # Partial-title search: the names holding each word, so a run of words is looked
+        # for only in the names of its rarest word (not in the whole catalog).
+        self._word_names: dict[str, list[int]] = {}
+        for name_id, entry in enumerate(self._names):
+            for name_word in dict.fromkeys(entry.key.split()):
+                self._word_names.setdefault(name_word, []).append(name_id)
         # How many titles use each word: a one-word title whose word also appears in other
         # titles ("Contact" in "Star Trek: First Contact") is an ordinary word too.
         self._word_titles: dict[str, int] = {}
-        for word in {(w, n.title) for n in self._names for w in _strip_article(n.key).split()}:
+        for word in {(w, n.title) for n in self._names for w in strip_article(n.key).split()}:
             self._word_titles[word[0]] = self._word_titles.get(word[0], 0) + 1
         # Fuzzy matching compares article-less, space-less keys ("goldeneye" = "golden eye").
         # A trigram index picks the few names sharing most trigrams with the query, so
         # rapidfuzz scores ~100 strings instead of the whole catalog.
-        self._fuzzy_keys = [_strip_article(n.key).replace(" ", "") for n in self._names]
+        self._fuzzy_keys = [strip_article(n.key).replace(" ", "") for n in self._names]
         grams: dict[str, list[int]] = {}
         for name_id, compact in enumerate(self._fuzzy_keys):
             for gram in _trigrams(compact):
                 grams.setdefault(gram, []).append(name_id)
         self._grams = {g: np.asarray(ids, dtype=np.int32) for g, ids in grams.items()}
         self._bigrams = {pair for n in self._names for pair in itertools.pairwise(n.key.split())}
+        self._name_owner: dict[int, list[int]] | None = None  # title -> its names, built lazily
 
     # ----------------------------------------------------------------- building
     @staticmethod
@@ -398,7 +334,7 @@ class TitleIndex:
             return
         name_id = len(self._names)
         self._names.append(_Name(title, key))
-        bare = _strip_article(key)
+        bare = strip_article(key)
         for variant in {key, bare}:
             self._keys.setdefault(variant, []).append(name_id)
             self._compact.setdefault(variant.replace(" ", ""), []).append(name_id)
@@ -412,25 +348,29 @@ class TitleIndex:
         self, titles: list[int], score: float | dict[int, float]
     ) -> tuple[Candidate, ...]:
         scores = score if isinstance(score, dict) else dict.fromkeys(titles, score)
-        return tuple(Candidate(t, self.titles[t], round(scores.get(t, 0.0), 1)) for t in titles)
-
-    def _name_at(self, offset: int) -> int:
-        return bisect.bisect_right(self._offsets, offset) - 1
+        return tuple(
+            Candidate(t, self.titles[t], round(scores.get(t, 0.0), 1), self.ids[t]) for t in titles
+        )
 
     def _substring_titles(self, key: str, limit: int = 60) -> tuple[list[int], list[int]]:
         """Titles whose name contains ``key`` as whole words, and names starting with it."""
         inner: list[int] = []
         prefix: list[int] = []
+        holders = [self._word_names.get(word, []) for word in key.split()]
+        if not holders:
+            return inner, prefix
         needle = f" {key} "
-        start = self._joined.find(needle)
-        while start >= 0 and len(inner) < limit:
-            name_id = self._name_at(start)
+        for name_id in min(holders, key=len):
+            name = f" {self._names[name_id].key} "
+            start = name.find(needle)
+            if start < 0:
+                continue
             inner.append(self._names[name_id].title)
-            name_start = self._offsets[name_id]
-            head = self._joined[name_start + 2 : start + 1]
-            if head == "" or _strip_article(head.strip() + " x") == "x":
+            head = name[1 : start + 1]
+            if head == "" or strip_article(head.strip() + " x") == "x":
                 prefix.append(name_id)
-            start = self._joined.find(needle, start + 1)
+            if len(inner) >= limit:
+                break
         return inner, prefix
 
     @staticmethod
@@ -489,30 +429,99 @@ class TitleIndex:
             return Resolution(text, found.status, self._candidates(found.titles, found.score))
         return Resolution(text, "not_found")
 
+    def _one_meant(self, ranked: list[int]) -> bool:
+        """One film, or one far better known than the next of that exact name ("Iron Man",
+        "Halloween", "Twilight"): the name means it.  Comparable ones need a question."""
+        if len(ranked) == 1:
+            return True
+        best, second = self.popularity[ranked[0]], self.popularity[ranked[1]]
+        return best > 0 and best >= self.DOMINANCE * second
+
+    # ----------------------------------------------------------------- public lookups
+    # What ``bot.parsing.mentions`` needs to find titles inside chat text.
+
+    def lookup(self, key: str, year: str = "", *, fuzzy: bool = True) -> NameMatch | None:
+        """The titles a normalized ``key`` names (exact name, partial, then fuzzy)."""
+        return self._lookup(key, year, fuzzy=fuzzy)
+
+    def fuzzy_match(self, key: str, year: str = "") -> NameMatch | None:
+        """Typo-tolerant match of a normalized ``key`` (None below the cutoff)."""
+        return self._fuzzy(key, year)
+
+    def is_name(self, key: str) -> bool:
+        """Is ``key`` (normalized) a whole name of some title, spaces aside?"""
+        return key in self._keys or key.replace(" ", "") in self._compact
+
+    def is_name_of(self, key: str, title: int) -> bool:
+        """Is the normalized ``key`` one of the names of title row ``title``?"""
+        return any(self._names[n].title == title for n in self._keys.get(key, ()))
+
+    def continues_a_name(self, word: str, next_word: str) -> bool:
+        """Do these two normalized words follow each other in some title?"""
+        return (word, next_word) in self._bigrams
+
+    def titles_using_word(self, word: str) -> int:
+        """How many titles have ``word`` in a name ("contact": Contact and First Contact)."""
+        return self._word_titles.get(word, 0)
+
+    def titles_containing(self, key: str, limit: int = 60) -> list[int]:
+        """Titles with ``key`` as a run of whole words in a name."""
+        return self._substring_titles(key, limit)[0]
+
+    def in_year(self, titles: list[int], year: str) -> list[int]:
+        """``titles`` released in ``year`` (all of them when no year)."""
+        return self._filter_year(titles, year)
+
+    def candidates(
+        self, titles: list[int], score: float | dict[int, float]
+    ) -> tuple[Candidate, ...]:
+        """``titles`` as ranked candidates with their ids and scores."""
+        return self._candidates(titles, score)
+
+    def namesakes(self, index: int) -> tuple[Candidate, ...]:
+        """Other films known by one of this film's names ("Halloween (2007)" for "Halloween
+        (1978)"), best known first: what a reply may mention beside the film it answers for."""
+        keys = {strip_article(self._names[n].key) for n in self._name_ids_of(index)}
+        others = {
+            self._names[n].title
+            for key in keys
+            for n in self._keys.get(key, ())
+            if self._names[n].title != index
+        }
+        return self._candidates(self._rank(others), 100.0)
+
+    def _name_ids_of(self, index: int) -> list[int]:
+        if self._name_owner is None:
+            owner: dict[int, list[int]] = {}
+            for name_id, name in enumerate(self._names):
+                owner.setdefault(name.title, []).append(name_id)
+            self._name_owner = owner
+        return self._name_owner.get(self.canonical[index], [])
+
     def _filter_year(self, titles: list[int], year: str) -> list[int]:
         return [t for t in titles if self.years[t] == year] if year else titles
 
-    def _lookup(self, key: str, year: str = "", *, fuzzy: bool = True) -> _Window | None:
+    def _lookup(self, key: str, year: str = "", *, fuzzy: bool = True) -> NameMatch | None:
         """Normalized, then partial, then fuzzy match of one normalized key.
 
         A name that is exactly one film's name wins over a did-you-mean: "alien" is Alien
         (1979), not a question about Aliens and Alien 3 — the person typed a whole title.
         """
-        name_ids = self._keys.get(key) or self._keys.get(_strip_article(key)) or []
+        name_ids = self._keys.get(key) or self._keys.get(strip_article(key)) or []
         titles = self._filter_year(self._rank(self._names[n].title for n in name_ids), year)
         if titles:
-            status: Status = "ambiguous" if len(titles) > 1 else "normalized"
-            return _Window(0, 0, titles, status, 100.0)
+            status: Status = "normalized" if self._one_meant(titles) else "ambiguous"
+            return NameMatch(0, 0, titles, status, 100.0)
         compact = self._compact.get(key.replace(" ", "")) or self._compact.get(
-            _strip_article(key).replace(" ", "")
+            strip_article(key).replace(" ", "")
         )
         if compact:
             titles = self._filter_year(self._rank(self._names[n].title for n in compact), year)
-            if len(titles) == 1:
-                return _Window(0, 0, titles, "fuzzy", 98.0)
             if titles:
-                return _Window(0, 0, titles, "ambiguous", 98.0)
-        bare = _strip_article(key)
+                return NameMatch(
+                    0, 0, titles, "fuzzy" if self._one_meant(titles) else "ambiguous", 98.0
+                )
+        bare = strip_article(key)
         if len(bare) >= 4:
             inner, prefixed = self._substring_titles(bare)
             inner = self._filter_year(inner, year)
@@ -521,12 +530,12 @@ class TitleIndex:
                 # A unique run of two or more of a title's words is taken ("the last
                 # crusade"); one word ("star" of Star Wars) is only offered.
                 if len(ranked) == 1 and " " in bare:
-                    return _Window(0, 0, ranked, "fuzzy", 90.0)
-                return _Window(0, 0, ranked[:10], "ambiguous", 80.0)
+                    return NameMatch(0, 0, ranked, "fuzzy", 90.0)
+                return NameMatch(0, 0, ranked[:10], "ambiguous", 80.0)
         return self._fuzzy(key, year) if fuzzy else None
 
-    def _fuzzy(self, key: str, year: str = "") -> _Window | None:
-        compact = _strip_article(key).replace(" ", "")
+    def _fuzzy(self, key: str, year: str = "") -> NameMatch | None:
+        compact = strip_article(key).replace(" ", "")
         if len(compact) < 5:
             return None
         pool = self._fuzzy_pool(compact)
@@ -548,8 +557,8 @@ class TitleIndex:
         best = scores[ranked[0]]
         close = [t for t in ranked if best - scores[t] < self.FUZZY_MARGIN]
         if len(close) > 1 or best < self.FUZZY_CONFIDENT:
-            return _Window(0, 0, close, "ambiguous", scores)  # ask: "did you mean ...?"
-        return _Window(0, 0, ranked[:1], "fuzzy", best)
+            return NameMatch(0, 0, close, "ambiguous", scores)  # ask: "did you mean ...?"
+        return NameMatch(0, 0, ranked[:1], "fuzzy", best)
 
     def _fuzzy_pool(self, compact: str) -> list[int]:
         """Names sharing the most trigrams with ``compact`` (the only ones worth scoring)."""
@@ -563,211 +572,3 @@ class TitleIndex:
         if len(hits) > self.FUZZY_POOL:
             hits = hits[np.argpartition(-counts[hits], self.FUZZY_POOL)[: self.FUZZY_POOL]]
         return hits.tolist()
-
-    # ----------------------------------------------------------------- mentions
-    def find_mentions(self, message: str) -> list[Mention]:
-        """Titles named in ``message``: quoted ones first, then unquoted spans, longest first."""
-        mentions: list[Mention] = []
-        taken: list[tuple[int, int]] = []
-        for match in self._quotes(message):
-            group = next(i for i in (1, 2, 3) if match.group(i) is not None)
-            start, end = match.start(group), match.end(group)
-            resolution = self.resolve(match.group(group))
-            mentions.append(Mention(start, end, match.group(group), resolution, quoted=True))
-            taken.append((match.start(), match.end()))
-        # A score is never part of a title: "rate scream 4/5" is Scream, not "Scream 4".
-        taken += [m.span() for m in _SCORE.finditer(message)]
-        tokens = [tok for tok in tokenize(message) if not any(a <= tok[1] < b for a, b in taken)]
-        windows = self._windows(tokens)
-        used = [False] * len(tokens)
-        about_a_film = bool(_ABOUT_A_FILM.search(message.lower()))
-        for window in windows:
-            if any(used[window.start : window.end]):
-                continue
-            start, end = tokens[window.start][1], tokens[window.end - 1][2]
-            # What follows the name as the catalog displays it ("(Spoorloos) (1988)") picks
-            # the film among same-named ones; a typed "(year)" of no candidate drops the span
-            # ("Sliding Doors (1998)" is not "Doors, The (1991)").
-            tails = {t: self._display_tail(message, end, t) for t in window.titles}
-            fits = {t: tail for t, tail in tails.items() if tail is not None}
-            if not fits:
-                continue
-            furthest = max(fits.values())  # the longest tail, then a pinning year
-            titles = [t for t in window.titles if fits.get(t) == furthest]
-            end, pinned = furthest
-            if titles != window.titles:
-                single = window.status == "ambiguous" and len(titles) == 1
-                window = replace(
-                    window, titles=titles, status="normalized" if single else window.status
-                )
-            strong = pinned or self._is_strong(message, tokens, window, about_a_film)
-            resolution = Resolution(
-                message[start:end],
-                window.status,
-                self._candidates(window.titles, window.score),
-            )
-            mentions.append(Mention(start, end, message[start:end], resolution, False, strong))
-            for i, token in enumerate(tokens):
-                if start <= token[1] < end:
-                    used[i] = True
-        return mentions
-
-    def _display_tail(self, message: str, end: int, title: int) -> tuple[int, bool] | None:
-        """Where a mention of ``title`` ending at ``end`` really ends, and whether its year
-        pins it down; None when a typed "(year)" names another film.
-
-        What follows a name as the catalog displays it belongs to it: alternate names in
-        parentheses ("Wend Kuuni (God's Gift)") and the year, "(1975)" or bare "1975".
-        """
-        while match := _PAREN_AFTER.match(message, end):
-            inside = match.group(1).strip()
-            if _YEAR_ONLY.fullmatch(inside):
-                if inside != self.years[title]:
-                    return None
-                return match.end(), True
-            key = normalize(inside)
-            if not any(self._names[n].title == title for n in self._keys.get(key, ())):
-                break
-            end = match.end()
-        bare = _BARE_YEAR_AFTER.match(message, end)
-        if bare and bare.group(1) == self.years[title]:
-            return bare.end(), True
-        return end, False
-
-    def _quotes(self, message: str) -> list[re.Match[str]]:
-        """Quoted spans that are the title, not quotes inside a longer one ("Waiting for
-        'Superman'", "Empire of Dreams: The Story of the 'Star Wars' Trilogy")."""
-        quotes = list(_QUOTED.finditer(message))
-        if not quotes:
-            return quotes
-        tokens = tokenize(message)
-        whole = [
-            (tokens[w.start][1], tokens[w.end - 1][2])
-            for w in self._windows(tokens)
-            if w.status == "normalized"
-        ]
-        return [
-            q
-            for q in quotes
-            if not any(
-                a <= q.start() and q.end() <= b + 1 and b - a > q.end() - q.start()
-                for a, b in whole
-            )
-        ]
-
-    def _windows(self, tokens: list[tuple[str, int, int]]) -> list[_Window]:
-        """Every token window that names a title, best (longest, most certain) first."""
-        words = [w for w, _, _ in tokens]
-        found: list[_Window] = []
-        n = len(words)
-        for i in range(n):
-            # Only windows whose adjacent word pairs all occur in some title can be a title
-            # (or part of one); "golden eye"-style joined spellings are tried up to 3 words.
-            longest = i + 1
-            while (
-                longest < min(n, i + self.MAX_WINDOW)
-                and (words[longest - 1], words[longest]) in self._bigrams
-            ):
-                longest += 1
-            ends = set(range(i + 1, longest + 1)) | set(range(i + 2, min(n, i + 3) + 1))
-            for j in sorted(ends, reverse=True):
-                key = " ".join(words[i:j])
-                # A year right after the name ("aliens 1986") pins it down.
-                year = words[j] if j < n and re.fullmatch(r"(18|19|20)\d\d", words[j]) else ""
-                hit = self._lookup_window(key, year)
-                if hit is not None:
-                    hit.start, hit.end = i, j
-                    found.append(hit)
-        rank = {"normalized": 0, "exact": 0, "fuzzy": 1, "ambiguous": 2}
-        found.sort(key=lambda w: (-(w.end - w.start), rank.get(w.status, 3), w.start))
-        return found
-
-    def _lookup_window(self, key: str, year: str) -> _Window | None:
-        words = key.split()
-        if words[0] in ARTICLES and len(words) == 1:
-            return None
-        if key in self._keys or key.replace(" ", "") in self._compact:
-            hit = self._lookup(key, year, fuzzy=False)
-            if hit is not None and hit.status == "ambiguous" and year:
-                return None
-            return hit
-        # Partial titles from free text: at least two words, not starting/ending on a
-        # function word, and unique ("the last crusade", "first contact").
-        if len(words) >= 2 and words[-1] not in COMMON_WORDS - {"day", "night", "war"}:
-            bare = _strip_article(key)
-            head = bare.split()
-            if len(head) < 2 or head[0] in ARTICLES or head[0] in {"of", "and", "in", "to"}:
-                return None
-            inner, _ = self._substring_titles(bare, limit=3)
-            if len(set(inner)) == 1 and len(bare) >= 8:
-                titles = self._filter_year(inner, year)
-                if titles:
-                    return _Window(0, 0, titles[:1], "fuzzy", 90.0)
-        return None
-
-    def fuzzy_window(self, message: str, start: int, end: int) -> Mention | None:
-        """Fuzzy-match the best token window inside ``message[start:end]`` (a title slot)."""
-        tokens = [t for t in tokenize(message) if start <= t[1] and t[2] <= end]
-        if not tokens:
-            return None
-        best: tuple[float, int, int, _Window] | None = None
-        words = [w for w, _, _ in tokens]
-        n = len(words)
-        for i in range(n):
-            for j in range(n, i, -1):
-                if j - i > 8:
-                    continue
-                hit = self._fuzzy(" ".join(words[i:j]))
-                if hit is None or hit.status != "fuzzy" or isinstance(hit.score, dict):
-                    continue
-                rank = (hit.score, j - i, -i)
-                if best is None or rank > best[:3]:
-                    best = (hit.score, j - i, -i, replace(hit, start=i, end=j))
-        if best is None:
-            return None
-        window = best[3]
-        s, e = tokens[window.start][1], tokens[window.end - 1][2]
-        resolution = Resolution(
-            message[s:e], window.status, self._candidates(window.titles, window.score)
-        )
-        return Mention(s, e, message[s:e], resolution, False, True)
-
-    def _is_strong(
-        self,
-        message: str,
-        tokens: list[tuple[str, int, int]],
-        window: _Window,
-        about_a_film: bool,
-    ) -> bool:
-        """Is this span clearly a movie title, not everyday words that happen to be one?
-
-        ``about_a_film``: the message asks for similar films or gives an opinion/rating.
-        """
-        words = [w for w, _, _ in tokens[window.start : window.end]]
-        distinctive = [w for w in words if w not in COMMON_WORDS and not w.isdigit()]
-        if len(words) > 1 and distinctive:
-            return True  # "dial m for murder": several words, not all everyday ones
-        raw = message[tokens[window.start][1] : tokens[window.end - 1][2]]
-        letters = [w for w in re.findall(r"[^\W\d_]+", raw) if len(w) > 3]
-        if letters and all(w[0].isupper() for w in letters) and window.start > 0:
-            return True  # "I enjoyed Heathers": capitals mid-sentence
-        before = tokens[window.start - 1][0] if window.start > 0 else ""
-        two_before = tokens[window.start - 2][0] if window.start > 1 else ""
-        if (before, two_before) in {("to", "similar"), ("for", "rating"), ("of", "rating")}:
-            return True  # "similar to heat", "a rating for heat"
-        if before == "for" and _SCORE_BEFORE.search(message[: tokens[window.start - 1][1]]):
-            return True  # "4/5 for heat", "three stars for heat"
-        after = tokens[window.end][0] if window.end < len(tokens) else ""
-        if before in _CUE_BEFORE or after in _CUE_AFTER or after in _OPINION_AFTER:
-            return True  # "movies like heat", "twister was meh", "found the big sleep boring"
-        unique_word = self._word_titles.get(words[0], 0) <= 1
-        if about_a_film and distinctive and unique_word:
-            return True  # "recommend films resembling brazil"
-        if window.start != 0:
-            return False
-        # A title opening the message: "amadeus ⭐⭐⭐", "alien 3 - two stars", "swingers, hated it"
-        tail = message[tokens[window.end - 1][2] :]
-        if _CUE_PUNCT_AFTER.match(tail):
-            return True
-        opens_clause = bool(re.match(r"\s*(?:[,;]|$)", tail))
-        return opens_clause and (about_a_film or (bool(distinctive) and unique_word))

@@ -98,7 +98,9 @@ class Toolbox:
         self.recommender = recommender
         self.catalog: Catalog = recommender.catalog
         self.genres: tuple[str, ...] = self.catalog.genres
-        self.titles = TitleIndex(self.catalog.titles, self.catalog.rating_counts.tolist())
+        self.titles = TitleIndex(
+            self.catalog.titles, self.catalog.rating_counts.tolist(), ids=self.catalog.ids.tolist()
+        )
 
     @classmethod
     def from_trained(cls, trained: TrainedModels) -> Toolbox:

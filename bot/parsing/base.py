@@ -5,12 +5,31 @@ from __future__ import annotations
 import unicodedata
 from typing import Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from tools.schema import Query
 
-__all__ = ["MAX_INPUT_CHARS", "Parser", "clean_text"]
+__all__ = ["MAX_INPUT_CHARS", "ParseContext", "Parser", "ShownFilm", "clean_text"]
+
+#: One film of the last list shown: (position 1-based, movie id, title, year or None).
+ShownFilm = tuple[int, int, str, int | None]
 
 #: Longer messages are cut before parsing: no request needs more, and it bounds the work.
 MAX_INPUT_CHARS = 1000
+
+
+class ParseContext(BaseModel):
+    """What a parser may know of the conversation so far, to resolve follow-ups ("the second
+    one", "something older"): the previous request and the last list shown, by position.
+
+    The LLM parser sends it to the model as data; the regex parser accepts it and ignores it
+    (every message must parse without it: ``moviebot parse`` has none).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    previous: Query | None = None
+    shown: tuple[ShownFilm, ...] = Field(default=(), max_length=50)
 
 
 class Parser(Protocol):
@@ -18,7 +37,7 @@ class Parser(Protocol):
 
     name: str
 
-    def parse(self, text: str) -> Query: ...
+    def parse(self, text: str, context: ParseContext | None = None) -> Query: ...
 
 
 def clean_text(text: str) -> str:

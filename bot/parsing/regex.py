@@ -1,10 +1,14 @@
 """The offline parser: rules over the text plus the catalog's title index -> one ``Query``.
 
-Unlike a first-match regex router, it finds the movie first (``TitleIndex.find_mentions``:
-unquoted, lowercase, typos, alternate titles), masks the title out of the text so its words and
-numbers cannot be mistaken for a genre, a count or an opinion ("Manhattan Murder Mystery",
-"The 39 Steps", "Love Jones"), and then decides the intent in the labeling order:
-similar_to > rate > popular > recommend_genre > help.
+It first reads the phrases that are neither titles nor intents — years and decades ("older
+than 1980", "the 90s"), keywords ("about time travel") and list positions ("the second one",
+"#2", "it"; ``bot.parsing.constraints``) — and finds the movie (``bot.parsing.mentions``:
+unquoted, lowercase, typos, alternate titles), a whole catalog name winning over a phrase inside
+it ("Murder in the First").  The title is masked out so its words and numbers cannot be taken
+for a genre, a count or an opinion ("Manhattan Murder Mystery", "The 39 Steps").  Then the
+conversational intents (details, seen, accept, reject, an opinion on a position, similar to a
+position, more, refine) are tried, and otherwise the labeling order: similar_to > rate >
+popular > recommend_genre > help.  Every message parses without context (a fresh chat).
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ import logging
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from bot.parsing import vocabulary as vocab
-from bot.parsing.base import clean_text
-from tools.schema import DEFAULT_K, MAX_K, Intent, Query, query_model
-from tools.titles import COMMON_WORDS, NUMBER_WORDS, Mention, TitleIndex
+from bot.parsing.base import ParseContext, clean_text
+from bot.parsing.constraints import Constraints, Refs, find_constraints, find_refs
+from bot.parsing.mentions import Mention, find_mentions, fuzzy_window
+from tools.schema import DEFAULT_K, FOLLOW_UP_INTENTS, MAX_K, Intent, Query, query_model
+from tools.titles import NUMBER_WORDS, TitleIndex
 
 __all__ = ["RegexParser"]
 
@@ -29,9 +36,8 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
 
 
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
 # "twenty-five" / "twenty five" before "twenty": the alternation takes the first that fits.
-_NUMBER = rf"(?:twenty|thirty|forty)[- ](?:{_UNITS})|\d{{1,3}}|{'|'.join(NUMBER_WORDS)}"
+_NUMBER = vocab.NUMBER_PATTERN
 _SIMILAR = _words(vocab.SIMILAR_CUES)
 _REQUEST = _words(vocab.REQUEST_CUES)
 _POPULAR = _words(vocab.POPULAR_CUES)
@@ -52,7 +58,8 @@ _RATE_TARGET = re.compile(r"(?<![\w'])(?:rate|rating for|rating of)\s+[\"'“]?$
 # "films like X" asks for similar films; "I didn't like X" is an opinion.
 _LIKE_BEFORE = re.compile(
     r"(?<![\w'])(?<!\bi )(?<!\bi really )(?<!n't )(?<!not )(?<!'d )(?<!we )(?<!you )(?<!they )"
-    r"(?<!to )(?<!also )(?<!do )(?<!did )(?<!would )(?<!really )(?:like|than)\s*$"
+    r"(?<!to )(?<!also )(?<!do )(?<!did )(?<!would )(?<!really )(?<!sounds )(?<!looks )"
+    r"(?<!seems )(?<!feels )(?:like|than)\s*$"
 )
 # A negator up to five words before the genre, in the same clause ("not in the mood for a
 # comedy"); a comma or "but" starts a new clause ("no idea, maybe a comedy").
@@ -71,7 +78,7 @@ _ONE_CONTEXT_AFTER = re.compile(
     rf"\s*(?:(?:good|great|more|new|single|[a-z-]+)\s+)?(?:{vocab.MOVIE_NOUNS})\b"
 )
 _COUNT_WORDS = re.compile(rf"(?<![\w'/.:$#£€])({_NUMBER})(?![\w]|['’]s|\s*/\s*\d|[.:]\d)")
-_SMALL_NUMBER = "one|two|three|four|five|six|seven|eight|nine|ten"
+_SMALL_NUMBER = vocab.SMALL_NUMBER_WORDS
 # A score: digits with an optional half ("4.5"), a minus kept so "-3" is not read as 3.
 _SCORE_NUMBER = r"-?\d{1,2}(?:\.\d)?"
 _RATING_SLASH = re.compile(rf"(?<![\w.-])({_SCORE_NUMBER})\s*/\s*(10|5)(?!\d)")
@@ -107,6 +114,126 @@ _GENERIC_SLOT = _words(
 )
 
 
+# ---------------------------------------------------------------- conversational cues
+_LIST_INTENTS: tuple[Intent, ...] = ("recommend_genre", "similar_to", "popular", "more", "refine")
+_ABOUT_THE_BOT = re.compile(
+    r"(?<![\w'])(?:about (?:you|yourself|this bot|the bot|moviebot|this app)|how (?:do|does) "
+    r"(?:you|this|it) work)(?![\w'])"
+)
+_DETAILS = _words(vocab.DETAILS_CUES)
+_SEEN = re.compile(
+    rf"(?<![\w'])(?<!have you )(?<!did you )(?<!you )(?<!you've )(?:{vocab.SEEN_CUES})(?![\w'])"
+)
+_NOT_SEEN = _words(vocab.NOT_SEEN)
+_ACCEPT = _words(vocab.ACCEPT_CUES)
+_REJECT = _words(vocab.REJECT_CUES)
+_SIMILAR_TO_SHOWN = _words(
+    r"similar|(?:anything|something|more|others?|ones?|films?|movies?|stuff|else) like|same kind|"
+    r"along the lines|in the vein|akin to|reminds? me|comparable|alternatives? to|"
+    r"more of (?:those|these|that|them|it|this)"
+)
+_NUMBER_ONLY = re.compile(rf"\s*(?:\d+|{'|'.join(NUMBER_WORDS)})\s*", re.IGNORECASE)
+_FOLLOW_UP_CUE = _words(
+    "|".join((vocab.DETAILS_CUES, vocab.SEEN_CUES, vocab.ACCEPT_CUES, vocab.REJECT_CUES))
+)
+_SIMILAR_ALONE = _words(r"similar|similar ones|others like")
+_REQUEST_FRESH = _words(
+    r"recommend\w*|suggest\w*|what should (?:i|we)|give me|find me|looking for|i want|we want|"
+    r"in the mood|what (?:can|could|do) (?:i|we) watch|any ideas|i'?m into|i am into|"
+    r"i (?:really |mostly |usually )?(?:like|love|enjoy)(?! (?:it|that|this|them|those|the))|"
+    rf"(?:{_NUMBER}) (?:{vocab.MOVIE_NOUNS})"
+)
+_OPINION_ON_POINTER = re.compile(
+    rf"(?<![\w'])(?:(?:loved|liked|enjoyed|hated|disliked|love|like|adored|adore)\s+"
+    rf"(?:{vocab.POINTERS})|(?:it|that|this|that one|this one)\s+(?:was|is|'s))(?![\w'])|"
+    rf"^\W*(?:it|that)'s\s"
+)
+# "more" asks for more films only on its own or before a list word ("more please", "a few
+# more?"), not before an adjective ("more lighthearted", "more recent").
+_MORE = re.compile(
+    rf"(?<![\w'])(?:{vocab.MORE_CUES})(?![\w'])(?<!more)(?<!else)|"
+    r"(?<![\w'])(?:more|else)(?=\s*(?:$|[?!.,;)]|(?:please|pls|plz|of (?:those|these|them)|"
+    r"options?|suggestions?|ideas|recommendations?|recs|movies|films|titles|picks|choices|"
+    r"for me|to (?:watch|see)|you (?:can|could)|(?:do|have|can|could|would) you|then|maybe|"
+    r"thanks?|i could)(?![\w'])))"
+)
+# Changing the tone or degree of the last list ("something a little more lighthearted",
+# "those seem a bit too violent"): a refine even with no field to put it in.
+_DEGREE = re.compile(
+    r"^\W*(?:(?:some|any)thing|one|ones)\s+(?:a\s+(?:little|bit)\s+|bit\s+)?(?:more|less)\s+"
+    r"[a-z-]+|(?<![\w'])(?:seems?|looks?|sounds?|is|are|'s|'re|was|were)\s+(?:a\s+(?:bit|little)\s+|"
+    r"way\s+|kind of\s+|just\s+)?too\s+[a-z-]+"
+)
+_REFINE = re.compile(
+    r"^\W*(?:only(?!\s+(?:one|two|three|four|five|\d))|just (?:the )?ones|but|and|also|how about|"
+    r"what about|maybe|actually|preferably|ideally|no|not|nothing|without|except|none|"
+    r"make (?:it|them|that)|(?:can|could) (?:it|they) be|(?:can|could) you make (?:it|them)|ones?|"
+    r"too|i'?m not|"
+    r"i am not|not really|prefer|i'?d prefer|i'?d rather|rather|instead|any (?:of )?(?:those|them|"
+    r"these)|(?:some|any)thing (?:more|less|older|newer|funnier|scarier|lighter|darker))(?![\w'])|"
+    r"(?<![\w'])(?:though|instead|rather than|only (?:the )?ones|ones (?:from|that|with|made|set|"
+    r"about|before|after)|too \w+ for (?:me|us|my)|not (?:really )?(?:a|an) [\w-]+ (?:person|fan|guy|"
+    r"girl|type)|funnier|scarier|more (?:romantic|violent|scary|funny|dramatic|action)|less \w+)"
+    r"(?![\w'])"
+)
+
+
+@dataclass
+class _Genres:
+    """The genres a message names: the first one, further required ones, alternatives, and
+    the excluded (negated) ones."""
+
+    first: str | None = None
+    also: list[str] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+
+def _yields_to(
+    mention: Mention, spans: Sequence[tuple[int, int]], constraints: Constraints
+) -> bool:
+    """A mention gives way to a position, decade or keyword phrase it lies in, or overlaps
+    without being a catalog title ("the last one already" guessed from "I saw ...").  A
+    whole catalog name keeps its words even in a keyword phrase ("rate About Last Night")."""
+    candidates = mention.resolution.candidates
+    if candidates and candidates[0].score >= 98:  # a whole catalog name, not part of one
+        return _inside(mention, [s for s in spans if s not in constraints.keyword_spans])
+    overlapping = any(_overlap((mention.start, mention.end), span) for span in spans)
+    return _inside(mention, spans) or (overlapping and not mention.resolution.confident)
+
+
+def _is_pointer(mention: Mention, text: str, pointers: Sequence[tuple[int, int]]) -> bool:
+    """An unquoted mention inside "it" / "that one" is the pointer, not "It": lowercase, or
+    capitalized only because it opens a sentence ("I've seen it. It was great")."""
+    typed = text[mention.start : mention.end]
+    opens_sentence = bool(_SENTENCE_START.search(text[: mention.start]))
+    plain = typed == typed.lower() or opens_sentence
+    return not mention.quoted and plain and _inside(mention, pointers)
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)\W*$")
+
+
+def _inside(mention: Mention, spans: Sequence[tuple[int, int]]) -> bool:
+    """The mention lies within one of ``spans`` (a position, a pointer or a keyword phrase)."""
+    return any(a <= mention.start and mention.end <= b for a, b in spans)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` blanked out (same length, so other spans stay valid)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+_EXCLUDING = re.compile(r"(?<![\w'])(?:too|less|not too)\s+(?:\w+\s+)?$")
+_ALTERNATIVE = re.compile(r"(?<![\w'])(?:or|either)(?![\w'])")
+
+
 class RegexParser:
     """Rule-based ``Parser``: no network, no model; the default chat parser."""
 
@@ -121,6 +248,9 @@ class RegexParser:
             name = self._catalog_genre(canonical)
             if name is not None:
                 self._genre_patterns.append((name, _words(pattern)))
+        self._genre_phrase = re.compile(
+            "|".join(f"(?:{pattern})" for pattern in vocab.GENRE_PATTERNS.values())
+        )
 
     def _catalog_genre(self, canonical: str) -> str | None:
         """This catalog's spelling of a genre ("Children's" in ML-100K, "Children" in CSV)."""
@@ -132,8 +262,11 @@ class RegexParser:
         return None
 
     # ------------------------------------------------------------------ entry
-    def parse(self, text: str) -> Query:
-        """Parse one chat message; never raises (a failure logs and answers help)."""
+    def parse(self, text: str, context: ParseContext | None = None) -> Query:
+        """Parse one chat message; never raises (a failure logs and answers help).
+
+        ``context`` is ignored: the rules read positions ("the second one" = refs [2]) and
+        leave resolving them against the list shown to the conversation."""
         try:
             return self._parse(clean_text(text))
         except Exception:  # the chat must keep going whatever the input
@@ -145,32 +278,131 @@ class RegexParser:
         low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
         if not low or _GREETING_ONLY.match(low):
             return self._query(intent="help", genre=None, title=None, k=DEFAULT_K)
-        mention = self._pick_mention(text, low)
+        # Years and positions are not titles: "older than 1980", "the second one"; but a title
+        # wins over a position or a keyword inside it ("Murder in the First", "All About Eve").
+        constraints = find_constraints(low, self._genre_phrase, text)
+        refs = find_refs(low)
+        hard = constraints.year_rule_spans
+        soft = [*constraints.decade_spans, *constraints.keyword_spans, *refs.spans]
+        mention = self._pick_mention(_mask(text, hard), _mask(low, hard))
+        if mention is not None and not mention.quoted and _yields_to(mention, soft, constraints):
+            hidden = [*constraints.spans, *refs.spans]
+            mention = self._pick_mention(_mask(text, hidden), _mask(low, hidden))
+        if mention is not None and _is_pointer(mention, text, refs.pointer_spans):
+            mention = None  # "seen it, loved it", "that one": the film shown, not "It"
+        if (
+            mention is not None
+            and mention.resolution.status == "not_found"
+            and not mention.quoted
+            and _FOLLOW_UP_CUE.search(_mask(low, hard))
+        ):
+            mention = None  # "I don't like the sound of that": no film by that name
         masked = low
         title: str | None = None
         if mention is not None:
-            masked = low[: mention.start] + " " * (mention.end - mention.start) + low[mention.end :]
+            masked = _mask(low, [(mention.start, mention.end)])
             title = mention.resolution.title or mention.text.strip(" \"'“”")
-        genre = self._genre(masked)
+            span = (mention.start, mention.end)
+            if any(_overlap(s, span) for s in [*soft, *hard]):
+                constraints = find_constraints(masked, self._genre_phrase, _mask(text, [span]))
+                refs = find_refs(masked)
+        cues = _mask(masked, constraints.year_spans)  # positions kept: "is the last one any good"
+        masked = _mask(cues, refs.spans)
+        genres = self._genres(masked)
+        genre = genres.first
         rating = self._rating(masked)
-        intent = self._intent(masked, mention, rating)
-        if intent not in ("similar_to", "rate"):
+        intent = self._follow_up(cues, mention, rating, refs, genres, constraints)
+        if intent is None:
+            intent = self._intent(masked, mention, rating)
+        if intent not in ("similar_to", "rate", *FOLLOW_UP_INTENTS):
             title = None
-        if intent in ("rate", "help"):
+        lists = intent in _LIST_INTENTS
+        if not lists:
             genre = None
-        k = self._count(masked) if intent not in ("rate", "help") else DEFAULT_K
+        k = self._count(masked) if lists else DEFAULT_K
+        points = intent in FOLLOW_UP_INTENTS or (intent in ("similar_to", "rate") and not title)
+        positions = refs.refs
+        if points and not positions and not title:
+            positions = [0]  # "seen it", "sounds good": the film just named or shown
         return self._query(
             intent=intent,
             genre=genre,
             title=title,
             k=k,
             rating=rating if intent == "rate" and rating != OUT_OF_RANGE else None,
+            also_genres=genres.also if lists else [],
+            or_genres=genres.alternatives if lists else [],
+            exclude_genres=genres.excluded if lists else [],
+            year_min=constraints.year_min if lists else None,
+            year_max=constraints.year_max if lists else None,
+            recent=constraints.recent and lists,
+            era_shift=constraints.era_shift if lists else None,
+            keywords=constraints.keywords if lists else [],
+            refs=positions if points else [],
         )
+
+    def _follow_up(
+        self,
+        masked: str,
+        mention: Mention | None,
+        rating: float | None,
+        found: Refs,
+        genres: _Genres,
+        constraints: Constraints,
+    ) -> Intent | None:
+        """The conversational intents (about the list just shown, or a film just named), or
+        None for the request intents of the labeling order.  ``masked`` keeps the positions
+        ("is the last one any good?") and hides the title and the years."""
+        refs = found.refs
+        positional = bool(found.spans)
+        if _ABOUT_THE_BOT.search(masked):
+            return None
+        similar = _SIMILAR.search(masked) or _LIKE_BEFORE.search(masked)
+        if mention is not None and similar:
+            return None  # the labeling order: similar_to ("... recommend more like it")
+        if _DETAILS.search(masked):
+            return "details"
+        if mention is not None:
+            if _SEEN.search(masked) and not _NOT_SEEN.search(masked):
+                return "rate" if rating is not None else "seen"
+            if _ACCEPT.search(masked) and rating is None:
+                return "accept"
+            if _REJECT.search(masked) and rating is None:
+                return "reject"
+            return None
+        if _SIMILAR_TO_SHOWN.search(masked) and (refs or _SIMILAR_ALONE.search(masked)):
+            return "similar_to"
+        seen = _SEEN.search(masked) and not _NOT_SEEN.search(masked)
+        if seen and (refs or not _REQUEST_FRESH.search(masked)):
+            return "rate" if rating is not None else "seen"
+        if _ACCEPT.search(masked):
+            return "accept"
+        if _REJECT.search(masked) and (refs or not (genres.excluded or constraints.any)):
+            return "reject"
+        opinion = rating is not None and rating != OUT_OF_RANGE and bool(refs)
+        if (
+            opinion
+            and not _REQUEST_FRESH.search(masked)
+            and (positional or _OPINION_ON_POINTER.search(masked))
+        ):
+            return "rate"  # "I loved the first one", "oh I loved that movie!"
+        has_constraint = bool(genres.first or genres.excluded) or constraints.any
+        if _MORE.search(masked) and not has_constraint:
+            return "more"
+        if constraints.era_shift or (
+            has_constraint and _REFINE.search(masked) and not _REQUEST_FRESH.search(masked)
+        ):
+            return "refine"
+        if _MORE.search(masked) and constraints.any and not _REQUEST_FRESH.search(masked):
+            return "refine"  # "any more from the 90s?"
+        if _DEGREE.search(masked) and not _REQUEST_FRESH.search(masked):
+            return "refine"  # "something a little more lighthearted"
+        return None
 
     # ------------------------------------------------------------------ title
     def _pick_mention(self, text: str, low: str) -> Mention | None:
         """The movie the message is about: quoted, then strong unquoted, then a fuzzy slot."""
-        mentions = self.titles.find_mentions(text)
+        mentions = find_mentions(self.titles, text)
         for mention in mentions:
             if mention.quoted:
                 return mention
@@ -182,7 +414,14 @@ class RegexParser:
         ]
         if strong:
             # Next to a cue ("like X", "X was ok") beats elsewhere; then the longest.
-            return max(strong, key=lambda m: (self._cue_adjacent(low, m), m.end - m.start))
+            # A bare number next to a cue is rarely the film ("seen it like ten times").
+            return max(
+                strong,
+                key=lambda m: (
+                    self._cue_adjacent(low, m) and not _NUMBER_ONLY.fullmatch(m.text),
+                    m.end - m.start,
+                ),
+            )
         return self._slot_mention(text, low)
 
     def _is_genre_phrase(self, text: str) -> bool:
@@ -205,9 +444,9 @@ class RegexParser:
         if leading and (_SIMILAR.search(low) or self._rating(low) is not None):
             slots.append((leading.start(1), leading.end(1)))
         for start, end in slots:
-            found = self.titles.fuzzy_window(text, start, end)
-            if found is not None:
-                return found
+            found = fuzzy_window(self.titles, text, start, end)
+            if found is not None and not self._is_genre_phrase(found.text):
+                return found  # "I don't like scary movies" is the genre, not "Scary Movie"
         for start, end in slots:
             slot = low[start:end].strip()
             if self._is_title_like(slot):
@@ -221,14 +460,20 @@ class RegexParser:
             return False
         if any(p.search(slot) for _, p in self._genre_patterns) or _POPULAR.search(slot):
             return False
-        if all(word in COMMON_WORDS for word in re.findall(r"[\w']+", slot)):
+        if all(word in vocab.COMMON_WORDS for word in re.findall(r"[\w']+", slot)):
             return False
         return not (_MOVIE_NOUN.search(slot) or _REQUEST.search(slot) or _COUNT_WORDS.match(slot))
 
     # ------------------------------------------------------------------ genre
     def _genre(self, masked: str) -> str | None:
         """The first genre named and not negated ("nothing scary" -> None)."""
-        hits: list[tuple[int, str]] = []
+        return self._genres(masked).first
+
+    def _genres(self, masked: str) -> _Genres:
+        """Every genre named: negated ones are excluded, ones joined by "or" alternatives,
+        the rest must all hold ("sci-fi horror", "a comedy for kids")."""
+        hits: list[tuple[int, int, str]] = []
+        excluded: list[str] = []
         for name, pattern in self._genre_patterns:
             for match in pattern.finditer(masked):
                 before = masked[: match.start()]
@@ -239,9 +484,22 @@ class RegexParser:
                     and not _MOVIE_NOUN.match(masked, match.end() + 1)  # "6 kids movies"
                 ):
                     continue  # "we have 2 kids": a head count, not the genre
-                if not _NEGATED.search(before):
-                    hits.append((match.start(), name))
-        return min(hits)[1] if hits else None
+                if _NEGATED.search(before) or _EXCLUDING.search(before):
+                    excluded.append(name)
+                else:
+                    hits.append((match.start(), match.end(), name))
+        found = _Genres()
+        previous_end = 0
+        for start, end, name in sorted(hits):
+            if found.first is None:
+                found.first = name
+            elif name != found.first and name not in found.also + found.alternatives:
+                joined_by_or = _ALTERNATIVE.search(masked[previous_end:start])
+                (found.alternatives if joined_by_or else found.also).append(name)
+            previous_end = end
+        named = {found.first, *found.also, *found.alternatives}
+        found.excluded = [g for g in dict.fromkeys(excluded) if g not in named]
+        return found
 
     # ------------------------------------------------------------------ k
     def _count(self, masked: str) -> int:

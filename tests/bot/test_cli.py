@@ -124,7 +124,18 @@ def test_parse_prints_one_json_object(
         "title": None,
         "k": 12,
         "rating": None,
+        "also_genres": [],
+        "or_genres": [],
+        "exclude_genres": [],
+        "year_min": None,
+        "year_max": None,
+        "recent": False,
+        "era_shift": None,
+        "keywords": [],
+        "refs": [],
         "resolved_title": None,
+        "resolved_movie_id": None,
+        "resolution": None,
         "parser": "regex",
     }
 

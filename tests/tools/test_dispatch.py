@@ -135,3 +135,65 @@ def test_seed_example_star_wars_companions(ml100k_dir: Path, tmp_path: Path) -> 
     reply = dispatch(q("similar_to", title="Star Wars (1977)", k=3), store.get("u"), toolbox, store)
     titles = {r.title for r in reply.results}
     assert {"Empire Strikes Back, The (1980)", "Return of the Jedi (1983)"} <= titles
+
+
+# --- Query v2 intents: interim routes, each honest about what is not supported yet ---------
+
+
+@pytest.mark.parametrize("intent", ["seen", "accept", "reject", "details"])
+def test_film_follow_ups_by_position_call_no_tool_and_say_so(
+    toolbox: Toolbox, store: InMemoryProfileStore, intent: str
+) -> None:
+    query = Query(intent=intent, genre=None, title=None, refs=[2])  # type: ignore[arg-type]
+    reply = dispatch(query, store.get("u"), toolbox, store)
+    assert reply.route == "help" and reply.results == ()
+    assert reply.note and "position 2" in reply.note and "isn't supported yet" in reply.note
+    assert store.get("u").ratings == {}  # nothing stored under a guessed film
+
+
+def test_a_named_film_follow_up_resolves_the_title_first(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    seen = dispatch(q("seen", title="heat"), store.get("u"), toolbox, store)
+    assert seen.route == "help" and seen.note and "Heat (1995)" in seen.note
+    assert dispatch(q("details", title="no such film"), store.get("u"), toolbox, store).route == (
+        "not_found"
+    )
+
+
+def test_rating_a_position_is_not_stored_under_any_film(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    query = Query(intent="rate", genre=None, title=None, rating=5, refs=[1])
+    reply = dispatch(query, store.get("u"), toolbox, store)
+    assert reply.route == "help" and reply.note and "position 1" in reply.note
+    assert store.get("u").ratings == {}
+
+
+def test_similar_to_a_position_is_not_a_list_of_unrelated_films(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    query = Query(intent="similar_to", genre=None, title=None, refs=[-1])
+    reply = dispatch(query, store.get("u"), toolbox, store)
+    assert reply.route == "help" and reply.results == ()
+    assert reply.note and "last film" in reply.note
+
+
+def test_more_and_refine_answer_with_picks_and_an_honest_note(
+    toolbox: Toolbox, store: InMemoryProfileStore
+) -> None:
+    more = dispatch(q("more", k=3), store.get("u"), toolbox, store)
+    assert len(more.results) == 3 and more.note and "not kept yet" in more.note
+    refine = Query(intent="refine", genre="Horror", title=None, k=2, year_min=1980, year_max=1989)
+    reply = dispatch(refine, store.get("u"), toolbox, store)
+    assert all("Horror" in r.genres for r in reply.results)
+    assert reply.note and "not supported yet" in reply.note and "years" in reply.note
+
+
+def test_filters_not_applied_yet_are_named(toolbox: Toolbox, store: InMemoryProfileStore) -> None:
+    query = Query(
+        intent="popular", genre=None, title=None, exclude_genres=["Horror"], keywords=["heist"]
+    )
+    reply = dispatch(query, store.get("u"), toolbox, store)
+    assert reply.note == "Not applied yet: excluded genres, keywords."
+    assert dispatch(q("popular"), store.get("u"), toolbox, store).note is None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.parsing.mentions import find_mentions, fuzzy_window
 from recommender.data import load_dataset
 from tools.titles import TitleIndex, normalize
 
@@ -156,7 +157,7 @@ def test_same_label_copies_are_one_film() -> None:
     assert index.canonical == [2, 1, 2, 3, 5, 5, 6, 6]
     for typed in ["Chasing Amy (1997)", "chasing amy", "rate Chasing Amy (1997) 4/5"]:
         if typed.startswith("rate"):
-            (mention,) = index.find_mentions(typed)
+            (mention,) = find_mentions(index, typed)
             resolution = mention.resolution
         else:
             resolution = index.resolve(typed)
@@ -164,30 +165,30 @@ def test_same_label_copies_are_one_film() -> None:
         assert resolution.confident
     assert index.resolve("bewegte mann, der (1994)").candidates[0].index == 6
     # "Sliding Doors (1998)" is never "Doors, The (1991)".
-    (mention,) = index.find_mentions("rate Sliding Doors (1998) 4/5")
+    (mention,) = find_mentions(index, "rate Sliding Doors (1998) 4/5")
     assert (mention.text, mention.resolution.candidates[0].index) == ("Sliding Doors (1998)", 5)
 
 
 def test_a_typed_year_of_another_film_is_not_that_film() -> None:
     index = TitleIndex(["Doors, The (1991)", "Heat (1995)"])
-    assert [m.text for m in index.find_mentions("rate Sliding Doors (1998) 4/5")] == []
+    assert [m.text for m in find_mentions(index, "rate Sliding Doors (1998) 4/5")] == []
 
 
 def test_a_quote_inside_a_title_is_part_of_it() -> None:
     index = TitleIndex(["Superman (1978)", "Waiting for 'Superman' (2010)", "[REC] (2007)"])
-    (mention,) = index.find_mentions("rate Waiting for 'Superman' 4/5")
+    (mention,) = find_mentions(index, "rate Waiting for 'Superman' 4/5")
     assert mention.resolution.title == "Waiting for 'Superman' (2010)"
-    (mention,) = index.find_mentions("I liked 'Superman'")
+    (mention,) = find_mentions(index, "I liked 'Superman'")
     assert (mention.quoted, mention.resolution.title) == (True, "Superman (1978)")
-    (mention,) = index.find_mentions("[REC] (2007) 4/5")
+    (mention,) = find_mentions(index, "[REC] (2007) 4/5")
     assert (mention.resolution.title, mention.strong) == ("[REC] (2007)", True)
 
 
 def test_a_score_is_not_part_of_a_title() -> None:
     index = TitleIndex(["Scream (1996)", "Scream 4 (2011)", "8 1/2 (1963)"])
-    (mention,) = index.find_mentions("rate Scream 4/5")
+    (mention,) = find_mentions(index, "rate Scream 4/5")
     assert mention.resolution.title == "Scream (1996)"
-    (mention,) = index.find_mentions("rate 8 1/2 4/5")
+    (mention,) = find_mentions(index, "rate 8 1/2 4/5")
     assert mention.resolution.title == "8 1/2 (1963)"
 
 
@@ -206,7 +207,7 @@ def test_popularity_must_match_titles() -> None:
 def mentions(index: TitleIndex, message: str) -> list[tuple[str, str | None, bool]]:
     return [
         (m.text, m.resolution.candidates[0].title if m.resolution.candidates else None, m.strong)
-        for m in index.find_mentions(message)
+        for m in find_mentions(index, message)
     ]
 
 
@@ -214,7 +215,7 @@ def test_mentions_without_quotes(index: TitleIndex) -> None:
     assert mentions(index, "films like the godfather please") == [
         ("the godfather", "Godfather, The (1972)", True)
     ]
-    found = index.find_mentions("more like golden eye")
+    found = find_mentions(index, "more like golden eye")
     assert found == [] or found[0].resolution.title == "GoldenEye (1995)"
 
 
@@ -226,15 +227,15 @@ def test_mentions_prefer_the_longest_span(index: TitleIndex) -> None:
 
 def test_mention_span_and_year(index: TitleIndex) -> None:
     message = "I think Batman (1989) was great"
-    (mention,) = index.find_mentions(message)
+    (mention,) = find_mentions(index, message)
     assert message[mention.start : mention.end] == "Batman (1989)"
     assert mention.resolution.title == "Batman (1989)"
 
 
 def test_quoted_title_is_taken_directly(index: TitleIndex) -> None:
-    (mention,) = index.find_mentions('I loved "Heat" so much')
+    (mention,) = find_mentions(index, 'I loved "Heat" so much')
     assert mention.quoted and mention.resolution.title == "Heat (1995)"
-    (mention,) = index.find_mentions("rate 'Fargo' please")
+    (mention,) = find_mentions(index, "rate 'Fargo' please")
     assert mention.quoted and mention.text == "Fargo"
 
 
@@ -257,7 +258,7 @@ def test_distinctive_one_word_title_anywhere(index: TitleIndex) -> None:
 def test_fuzzy_window_in_a_slot(index: TitleIndex) -> None:
     message = "more like army of darknes please"
     start = message.index("army")
-    mention = index.fuzzy_window(message, start, start + len("army of darknes"))
+    mention = fuzzy_window(index, message, start, start + len("army of darknes"))
     assert mention is not None and mention.resolution.title == "Army of Darkness (1993)"
     assert mention.text == "army of darknes"
 
@@ -275,7 +276,7 @@ def test_alternate_names_and_year_in_the_display_form_pick_the_film() -> None:
         ("rate Vanishing, The (Spoorloos) (1988) 4/5", "Vanishing, The (Spoorloos) (1988)"),
         ("rate Wend Kuuni (God's Gift) (1982)", "Wend Kuuni (God's Gift) (1982)"),
     ]:
-        (mention,) = index.find_mentions(typed)
+        (mention,) = find_mentions(index, typed)
         assert mention.resolution.title == title
         assert mention.text == typed.removeprefix("rate ").removesuffix(" 4/5")
     assert index.resolve("Blues Brothers 2000").title == "Blues Brothers 2000 (1998)"
@@ -308,7 +309,7 @@ def test_lone_v_or_x_sequel_number_also_reads_as_digits() -> None:
     assert index.resolve("henry v").title == "Henry V (1989)"
     assert index.resolve("star trek 5").title == "Star Trek V: The Final Frontier (1989)"
     assert index.resolve("star trek 4").title == "Star Trek IV (1986)"
-    assert [m.resolution.title for m in index.find_mentions("films like henry 5")] == [
+    assert [m.resolution.title for m in find_mentions(index, "films like henry 5")] == [
         "Henry V (1989)"
     ]
 
@@ -323,19 +324,19 @@ def test_subtitle_article_may_be_left_out() -> None:
     assert index.resolve("star trek 3 search for spock").title == (
         "Star Trek III: The Search for Spock (1984)"
     )
-    found = index.find_mentions("movies like halloween curse of michael myers")
+    found = find_mentions(index, "movies like halloween curse of michael myers")
     assert [m.resolution.title for m in found] == ["Halloween: The Curse of Michael Myers (1995)"]
 
 
 def test_bare_year_after_a_title_pins_and_joins_the_mention() -> None:
     index = TitleIndex(["Jaws (1975)", "Jaws 2 (1978)", "Heat (1995)"])
-    (mention,) = index.find_mentions("jaws 1975 similar films")
+    (mention,) = find_mentions(index, "jaws 1975 similar films")
     assert (mention.text, mention.resolution.title, mention.strong) == (
         "jaws 1975",
         "Jaws (1975)",
         True,
     )
-    (mention,) = index.find_mentions("films like heat (1995)")
+    (mention,) = find_mentions(index, "films like heat (1995)")
     assert (mention.text, mention.resolution.title) == ("heat (1995)", "Heat (1995)")
 
 
@@ -357,7 +358,8 @@ def _catalog_index(path: Path) -> tuple[TitleIndex, list[str]]:
 def unresolved(index: TitleIndex, titles: list[str]) -> dict[str, list[str]]:
     """Every catalog label typed back as displayed, lowercase, with the article in front and
     without its year -> the labels that do not reach their film (its canonical copy).
-    Without the year, a question listing the film among same-named ones is right."""
+    Without the year, a question listing the film among same-named ones is right, and so is
+    a far better-known film of that name that lists it among its alternatives."""
     misses: dict[str, list[str]] = {}
     for row, title in enumerate(titles):
         if title == "unknown" or index.canonical[row] != row:
@@ -371,7 +373,9 @@ def unresolved(index: TitleIndex, titles: list[str]) -> dict[str, list[str]]:
         for form, typed in forms.items():
             resolution = index.resolve(typed)
             hit = resolution.confident and resolution.candidates[0].index == row
-            if form == "without year" and resolution.status == "ambiguous":
+            if form == "without year" and (
+                resolution.status == "ambiguous" or resolution.alternatives
+            ):
                 hit = row in [c.index for c in resolution.candidates]
             if not hit:
                 misses.setdefault(form, []).append(title)
@@ -384,3 +388,47 @@ def test_every_ml100k_title_resolves_to_its_film(ml100k_dir: Path) -> None:
 
 def test_every_ml_latest_small_title_resolves_to_its_film(ml_small_dir: Path) -> None:
     assert unresolved(*_catalog_index(ml_small_dir)) == {}
+
+
+def test_a_far_better_known_film_takes_a_shared_name() -> None:
+    # Rating counts an order of magnitude apart: the name means the famous one, the other is
+    # kept as an alternative for the reply to mention; comparable ones are still a question.
+    index = TitleIndex(
+        ["Halloween (1978)", "Halloween (2007)", "Psycho (1960)", "Psycho (1998)"],
+        popularity=[300.0, 20.0, 90.0, 40.0],
+    )
+    halloween = index.resolve("halloween")
+    assert (halloween.status, halloween.title) == ("normalized", "Halloween (1978)")
+    assert [c.title for c in halloween.alternatives] == ["Halloween (2007)"]
+    psycho = index.resolve("psycho")
+    assert psycho.status == "ambiguous" and psycho.alternatives == ()
+    assert [c.title for c in psycho.candidates] == ["Psycho (1960)", "Psycho (1998)"]
+    # The year still picks the lesser-known one.
+    assert index.resolve("halloween 2007").title == "Halloween (2007)"
+    (mention,) = find_mentions(index, "my favourite horror movie is Halloween")
+    assert mention.resolution.title == "Halloween (1978)"
+    # Once resolved to its catalog string, the other film of that name is still reachable.
+    assert [c.title for c in index.namesakes(0)] == ["Halloween (2007)"]
+    assert index.namesakes(2)[0].title == "Psycho (1998)"
+
+
+def test_candidates_carry_the_catalog_movie_ids() -> None:
+    index = TitleIndex(["Heat (1995)", "Alien (1979)"], [10.0, 5.0], ids=[6, 1214])
+    assert index.resolve("alien").movie_id == 1214
+    assert [c.movie_id for c in index.resolve("heat").candidates] == [6]
+    assert TitleIndex(["Heat (1995)"]).resolve("heat").movie_id == 0  # no ids: the row
+    with pytest.raises(ValueError, match="one value per title"):
+        TitleIndex(["Heat (1995)"], ids=[1, 2])
+
+
+def test_shared_names_on_ml_latest_small(ml_small_dir: Path) -> None:
+    index, _ = _catalog_index(ml_small_dir)
+    for typed, film in [
+        ("iron man", "Iron Man (2008)"),
+        ("halloween", "Halloween (1978)"),
+        ("twilight", "Twilight (2008)"),
+        ("titanic", "Titanic (1997)"),
+    ]:
+        resolution = index.resolve(typed)
+        assert resolution.title == film, typed
+        assert resolution.alternatives, typed  # the other film of that name, to mention

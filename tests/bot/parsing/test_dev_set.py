@@ -100,12 +100,11 @@ def misparsed(parser: RegexParser, titles: list[str], rows: Iterable[int]) -> li
             query = parser.parse(typed)
             resolution = index.resolve(query.title or "")
             ok = query.intent == "rate" and query.rating == stars
-            if (
-                typed.startswith(f"rate {bare} ")
-                and bare != title
-                and resolution.status == "ambiguous"
-            ):
-                ok = ok and film in [c.title for c in resolution.candidates]
+            if typed.startswith(f"rate {bare} ") and bare != title:
+                # The bare name: a question listing the film, or a far better-known film of
+                # that name that keeps it among its alternatives.
+                named = index.resolve(bare)
+                ok = ok and film in [c.title for c in (*resolution.candidates, *named.candidates)]
             else:
                 ok = ok and resolution.title == film
             if not ok:

@@ -22,7 +22,7 @@ from tests.tools.conftest import toolbox
 from tools.dispatch import dispatch
 from tools.profiles import InMemoryProfileStore
 from tools.results import Reply
-from tools.schema import Query
+from tools.schema import FOLLOW_UP_INTENTS, INTENTS, MAX_K, Query, query_model
 from tools.titles import TitleIndex
 from tools.toolbox import Toolbox
 
@@ -44,7 +44,6 @@ SYNTHETIC_TITLES = (
     "Shichinin no samurai (Seven Samurai) (1954)", "Cinema Paradiso (1988)",
     "Ночной дозор (Night Watch) (2004)", "unknown",
 )  # fmt: skip
-INTENTS = {"recommend_genre", "similar_to", "popular", "rate", "help"}
 
 #: Pieces that stress the rules: RTL scripts, joiners, surrogates, controls, emoji, numbers.
 TRICKY = (
@@ -53,6 +52,14 @@ TRICKY = (
     "🎬", "⭐⭐⭐", "🏳️\u200d🌈", "İ", "ß", "ﬁ", "Ⅻ", "٣", "½", "movies like", "rate", "/10",
     " 4/5", "top", "twenty-", "the godfather", "alien 3", "nothing scary", "'", '"', "“", "(",
     ")", "\\", "*", "like like", "a dozen", "half a", "similar to", "🙏", "pls",
+    # the follow-up and constraint vocabulary: positions, years, decades, negations, keywords
+    "the first one", "number", "#", "the last", "the first two", "it", "that one", "seen",
+    "seen it", "loved it", "I'll check it out", "not for me", "what's it about?", "more",
+    "any others like", "older than", "before", "after", "between", "1980", "2005", "1899",
+    "0000", "9999", "the 90s", "80s or 90s", "nineties", "early", "late", "no sci-fi though",
+    "something older", "more recent", "recent", "make it funnier", "or", "a western or",
+    "sci-fi horror", "about", "about time travel", "heist films", "starring", "with a",
+    "only ones from", "too scary for me", "not really a", "person", "watchlist",
 )  # fmt: skip
 
 any_char = st.characters(exclude_categories=())  # every code point, surrogates included
@@ -75,10 +82,22 @@ def check_query(parser: RegexParser, text: str) -> Query:
     parser._parse(clean_text(text))  # the rules, without the parse() catch-all fallback
     query = parser.parse(text)
     assert isinstance(query, Query)
+    # Every field as the schema allows: re-validating the dump with the catalog's model holds.
+    assert query_model(parser.genres).model_validate(query.model_dump()) == query
     assert query.intent in INTENTS
     assert 1 <= query.k <= 50
-    assert (query.title is not None) == (query.intent in {"similar_to", "rate"})
-    assert query.rating is None or (query.intent == "rate" and 1 <= query.rating <= 5)
+    if query.title is not None:
+        assert query.intent in {"similar_to", "rate", *FOLLOW_UP_INTENTS}
+    if query.intent in {"similar_to", "rate", *FOLLOW_UP_INTENTS}:
+        assert query.title is not None or query.refs  # a film named or pointed at
+    else:
+        assert query.refs == []
+    assert all(-1 <= ref <= MAX_K for ref in query.refs)
+    assert query.rating is None or (query.intent == "rate" and 0.5 <= query.rating <= 5)
+    genres = [*query.also_genres, *query.or_genres, *query.exclude_genres]
+    assert all(g in parser.genres for g in genres)
+    if query.year_min is not None and query.year_max is not None:
+        assert query.year_min <= query.year_max
     return query
 
 
