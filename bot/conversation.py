@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.parsing import Parser, clean_text
+from bot.parsing.base import ParseContext
 from bot.render import film_card
 from bot.session import LastList, PendingChoice, Request, Session, session_from_blob
 from bot.store import Mark, MarkKind
@@ -117,8 +118,6 @@ _GREETING = re.compile(
 )
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|cheers|ty|much appreciated)\b", re.I)
 _BYE = re.compile(r"\b(?:bye|goodbye|good night|see you|see ya|cya|later)\b", re.I)
-#: "the film is far better known": rating counts an order of magnitude apart.
-FAR_BETTER_KNOWN = 10
 
 
 class ChatStore(ProfileStore, Protocol):
@@ -276,18 +275,13 @@ class Conversation:
         context = self._context(session)
         with_source = getattr(self.parser, "parse_with_source", None)
         if with_source is not None:
-            query, source = _call_with_context(with_source, text, context)
+            query, source = with_source(text, context)
             return query, str(source)
-        query = _call_with_context(self.parser.parse, text, context)
-        return query, self.parser.name
+        return self.parser.parse(text, context), self.parser.name
 
-    def _context(self, session: Session) -> Any:
+    def _context(self, session: Session) -> ParseContext:
         """What the parser may know of the conversation: the previous request and the last
-        list by position (``bot.parsing.base.ParseContext``, where the parsers take one)."""
-        try:
-            from bot.parsing.base import ParseContext  # type: ignore[attr-defined]
-        except ImportError:
-            return None
+        list by position (id, title, year), so the LLM can resolve "the second one"."""
         previous = _query_of(session.request, self._title) if session.request else None
         shown = session.last_list.movie_ids if session.last_list else ()
         films = tuple(
@@ -314,7 +308,7 @@ class Conversation:
             return self._put_on_list(user_key, _LIST_OF[intent], films, note=note)
         if intent == "rate":
             return self._rate(user_key, query, session)
-        if intent == "similar_to" and (query.title or _refs(query)):
+        if intent == "similar_to" and (query.title or query.refs):
             films, note = self._films_meant(user_key, query, session, default_focus=False)
             request = self._request(query, reference_id=films[0])
             return self._list(user_key, request, session, note=note)
@@ -327,10 +321,10 @@ class Conversation:
         intent = query.intent if query.intent in ("popular", "similar_to") else "recommend_genre"
         if intent == "similar_to" and reference_id is None:
             intent = "recommend_genre"
-        year_min, year_max = _field(query, "year_min", None), _field(query, "year_max", None)
-        if _field(query, "recent", False) and year_min is None and year_max is None:
+        year_min, year_max = query.year_min, query.year_max
+        if query.recent and year_min is None and year_max is None:
             year_min, year_max = self.catalog.recent_years()
-        also, alternatives = _field(query, "also_genres", []), _field(query, "or_genres", [])
+        also, alternatives = query.also_genres, query.or_genres
         # "a western or a war film": either will do; "sci-fi horror": both must hold
         required = also if alternatives else [query.genre, *also]
         return Request(
@@ -339,17 +333,17 @@ class Conversation:
             k=query.k,
             genres_all=self._genres(required),
             genres_any=self._genres([query.genre, *alternatives] if alternatives else []),
-            genres_none=self._genres(_field(query, "exclude_genres", [])),
+            genres_none=self._genres(query.exclude_genres),
             year_min=year_min,
             year_max=year_max,
-            keywords=tuple(_field(query, "keywords", [])),
+            keywords=tuple(query.keywords),
         )
 
     def _refine(self, user_key: str, query: Query, session: Session) -> ChatReply:
         """Change the last request by what the message adds; a fresh request without one."""
         change = self._request(query)
         last = session.request
-        shift = _field(query, "era_shift", None)
+        shift = query.era_shift
         median = self._median_year(session) if shift is not None else None
         if shift is not None and (last is None or median is None):
             raise _Ask(ChatReply(message="Older or newer than what? Ask me for some films first."))
@@ -481,7 +475,7 @@ class Conversation:
             return [
                 movie_id
             ], f"(I took {self._title(movie_id)}, the best known; there is also {also}.)"
-        refs = _refs(query) or ([0] if default_focus else [])
+        refs = list(query.refs) or ([0] if default_focus else [])
         shown = list(session.last_list.movie_ids) if session.last_list else []
         films: list[int] = []
         note = None
@@ -521,29 +515,23 @@ class Conversation:
         choices = [m for m in shown if self._known(m)]
         if not choices:
             return _which_film("Which film do you mean? Tell me its title.")
-        about = query.model_copy(update={"title": None, **({"refs": []} if _refs(query) else {})})
+        about = query.model_copy(update={"title": None, "refs": []})
         asked = self._did_you_mean(user_key, about, session, choices)
         return replace(asked, message=question, kind="question")
 
     def _resolve(self, user_key: str, query: Query, session: Session) -> tuple[int, list[int]]:
-        """The movie id a typed title names; a did-you-mean question when several match about
-        equally, "not found" when none does.  When one of several is far better known (rating
-        counts ``FAR_BETTER_KNOWN`` times apart) it is taken, and the others are mentioned."""
+        """The movie id a typed title names, and the other films of that name when the
+        resolver took a far better-known one (to mention them); a did-you-mean question when
+        several match about equally, "not found" when none does."""
         assert query.title is not None
         resolution = self.toolbox.resolve_title(query.title)
         if resolution.confident:
-            return self._canonical_index_id(resolution.candidates[0].index), []
+            chosen = self._canonical_index_id(resolution.candidates[0].index)
+            others = (self._canonical_index_id(c.index) for c in resolution.alternatives)
+            return chosen, [m for m in dict.fromkeys(others) if m != chosen]
         if resolution.status == "ambiguous":
-            ids = list(
-                dict.fromkeys(self._canonical_index_id(c.index) for c in resolution.candidates)
-            )[:5]
-            counts = sorted(
-                ((int(self.catalog.rating_counts[self.catalog.index_of(m)]), m) for m in ids),
-                reverse=True,
-            )
-            if len(counts) == 1 or counts[0][0] >= FAR_BETTER_KNOWN * max(counts[1][0], 1):
-                return counts[0][1], [m for _, m in counts[1:]]
-            raise _Ask(self._did_you_mean(user_key, query, session, ids))
+            ids = dict.fromkeys(self._canonical_index_id(c.index) for c in resolution.candidates)
+            raise _Ask(self._did_you_mean(user_key, query, session, list(ids)[:5]))
         raise _Ask(ChatReply(reply=Reply(route="not_found", query=query)))
 
     def _did_you_mean(
@@ -565,7 +553,7 @@ class Conversation:
     # ------------------------------------------------------------------ about one film
 
     def _rate(self, user_key: str, query: Query, session: Session) -> ChatReply:
-        if not (query.title or _refs(query)):
+        if not (query.title or query.refs):
             return self._list(user_key, self._request(query), session)
         films, note = self._films_meant(
             user_key, query, session, default_focus=False, guess_top=False
@@ -845,24 +833,6 @@ class Conversation:
 
 
 # ---------------------------------------------------------------------------- pure helpers
-
-
-def _field(query: Query, name: str, default: Any) -> Any:
-    value = getattr(query, name, default)
-    return default if value is None and default is not None else value
-
-
-def _refs(query: Query) -> list[int]:
-    return list(_field(query, "refs", []))
-
-
-def _call_with_context(parse: Any, text: str, context: Any) -> Any:
-    if context is None:
-        return parse(text)
-    try:
-        return parse(text, context=context)
-    except TypeError:  # a parser that takes no context
-        return parse(text)
 
 
 def _query_of(request: Request, title_of: Any) -> Query:

@@ -18,6 +18,7 @@ import pytest
 
 from bot.conversation import MAX_CALLBACK_BYTES, Button, ChatReply, Conversation
 from bot.parsing import RegexParser
+from bot.parsing.base import ParseContext
 from bot.render import TELEGRAM_LIMIT, render_chat_html, render_chat_plain
 from bot.store import SqliteProfileStore
 from tests.conftest import GENRES, tiny_toolbox
@@ -572,10 +573,12 @@ class _FakeLLM:
 
     name = "llm"
 
-    def parse(self, text: str) -> Query:
-        return self.parse_with_source(text)[0]
+    def parse(self, text: str, context: ParseContext | None = None) -> Query:
+        return self.parse_with_source(text, context)[0]
 
-    def parse_with_source(self, text: str) -> tuple[Query, str]:
+    def parse_with_source(
+        self, text: str, context: ParseContext | None = None
+    ) -> tuple[Query, str]:
         source = "regex-fallback" if "fallback" in text else "llm"
         return Query(intent="popular", genre="Horror", title=None, k=2), source
 
