@@ -88,6 +88,7 @@ WELCOME = "Hi! I'm MovieBot. Ask me for films in plain words."
 EXPIRED = "That button has expired. Ask me again?"
 _TYPED_NUMBER = re.compile(r"-?[0-9]{1,6}(?:\.[0-9]{1,2})?")  # "2" (which one?), "4.5" (stars)
 _RATE_ARGS = re.compile(r"(.+?)\s+([0-9]{1,2}(?:\.[0-9]{1,2})?)")
+_YEAR = re.compile(r"\s*\((\d{4})\)\s*$")  # a catalog title's year
 _DATASET_USER = re.compile(r"[0-9]{1,12}")  # ASCII digits: str.isdigit() accepts "²", int() not
 _MORE = frozenset({"more", "more please", "next", "show more", "next page"})
 #: Typed shortcuts for the buttons of a listed film: "seen 2", "info 1", "watchlist 3".
@@ -302,14 +303,16 @@ class Conversation:
         if intent == "refine":
             return self._refine(user_key, query, session)
         if intent in ("seen", "accept", "reject", "details"):
-            films, note = self._films_meant(user_key, query, session, default_focus=True)
+            films, note = self._films_meant(user_key, query, session, default_focus=True, text=text)
             if intent == "details":
                 return self._details(user_key, films[0], note=note)
             return self._put_on_list(user_key, _LIST_OF[intent], films, note=note)
         if intent == "rate":
             return self._rate(user_key, query, session)
         if intent == "similar_to" and (query.title or query.refs):
-            films, note = self._films_meant(user_key, query, session, default_focus=False)
+            films, note = self._films_meant(
+                user_key, query, session, default_focus=False, text=text
+            )
             request = self._request(query, reference_id=films[0])
             return self._list(user_key, request, session, note=note)
         # recommend_genre and popular (and a similar_to / rate that names no film)
@@ -459,6 +462,7 @@ class Conversation:
         *,
         default_focus: bool,
         guess_top: bool = True,
+        text: str = "",
     ) -> tuple[list[int], str | None]:
         """The films a message points at — its title (resolved once), else its positions in
         the last list, else (``default_focus``) the film in focus — and a note saying which
@@ -469,6 +473,7 @@ class Conversation:
         cards (``guess_top``), which are easily put right; a rating asks instead."""
         if query.title:
             movie_id, others = self._resolve(user_key, query, session)
+            others = others or self._same_name(movie_id, text)
             if not others:
                 return [movie_id], None
             also = "; ".join(self._title(m) for m in others[:3])
@@ -505,6 +510,19 @@ class Conversation:
         if not films or not all(self._known(m) for m in films):  # nothing, or another catalog's
             raise _Ask(_which_film("Which film do you mean? Tell me its title."))
         return list(dict.fromkeys(films)), note
+
+    def _same_name(self, movie_id: int, text: str) -> list[int]:
+        """Other films of the chosen film's name, when the message named it without its
+        year: the parser hands over the resolved catalog title, so ask the resolver again
+        about the bare name ("iron man" -> Iron Man (2008); there is also the 1931 film)."""
+        title = self._title(movie_id)
+        year = _YEAR.search(title)
+        if year is None or year.group(1) in text:
+            return []
+        again = self.toolbox.resolve_title(title[: year.start()])
+        if not again.confident or self._canonical_index_id(again.candidates[0].index) != movie_id:
+            return []
+        return [self._canonical_index_id(c.index) for c in again.alternatives]
 
     def _choose(
         self, user_key: str, query: Query, session: Session, question: str | None
@@ -826,7 +844,7 @@ class Conversation:
     def _only(self, request: Request, count: int, available: int, more: bool) -> str | None:
         if more:
             return None
-        what = _describe(request, self._title)
+        what = _describe(request, self._title, count)
         if available <= count:
             return f"Only {count} {what} in this catalog."
         return f"Only {count} {what} left that you haven't seen or been shown."
@@ -866,16 +884,18 @@ _PLURAL = {
 }
 
 
-def _describe(request: Request, title_of: Any) -> str:
-    """The request in a few words: "westerns before 1940", "Crime Drama films from 1990"."""
+def _describe(request: Request, title_of: Any, count: int = 2) -> str:
+    """The request in a few words, for ``count`` films: "westerns before 1940", "Crime Drama
+    films from 1990", "1 Western film"."""
     genres = list(request.genres_all)
-    if len(genres) == 1 and genres[0] in _PLURAL and not request.genres_any:
+    if count != 1 and len(genres) == 1 and genres[0] in _PLURAL and not request.genres_any:
         noun = _PLURAL[genres[0]]
     else:
         named = " ".join(genres)
         if request.genres_any:
             named = (named + " " if named else "") + " or ".join(request.genres_any)
-        noun = f"{named} films" if named else "films"
+        films = "film" if count == 1 else "films"
+        noun = f"{named} {films}" if named else films
     parts = [noun]
     if request.reference_id is not None:
         parts.append(f"like {title_of(request.reference_id)}")

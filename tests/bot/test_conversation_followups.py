@@ -418,3 +418,15 @@ def test_keywords_match_the_catalog_tags(tagged: Toolbox, store: SqliteProfileSt
         assert "zombies" in chat.catalog.by_id(movie).tags and year(chat, movie) >= 1990
     card = chat.handle_text("u", "tell me about the first one")
     assert "Tags: zombies, gore" in (card.message or "")
+
+
+def test_a_bare_name_the_parser_resolved_still_mentions_the_other_film(
+    remakes: Toolbox, store: SqliteProfileStore
+) -> None:
+    remake_chat(remakes, store, (400, 12))  # the resolver's view of the two Halloweens
+    resolved = Query(intent="details", genre=None, title="Halloween (1978)")
+    chat = Conversation(remakes, _Fixed(resolved), store)
+    bare = chat.handle_text("u", "tell me about halloween")
+    assert "there is also Halloween (2007)" in (bare.message or "")
+    with_year = chat.handle_text("u", "tell me about halloween (1978)")  # said exactly
+    assert "there is also" not in (with_year.message or "")
