@@ -16,11 +16,13 @@ Follow-ups (the rules are the project's CONVERSATIONS.md):
   stay.  With no earlier request it is a fresh request with those constraints.
 * Positions ("the second one", "the first two", "the last one") point into the last list shown;
   "that one" / "it" is the film in focus: the one just named or the single film just shown —
-  after a longer list, its first film, and the reply says which film it took.  A position the
-  list does not have, or nothing shown at all, gets a question, never a guess.
+  after a longer list, its first film for lists and cards (the reply says which film it took;
+  a rating asks instead).  A position the list does not have gets the list's films to choose
+  from, nothing shown at all a question: never a guess.
 * seen / not interested / watchlist are stored per person and those films are never listed
   again (``/start`` only resets paging); the watchlist and "not interested" fold into personal
-  picks as weak signals (``WATCHLIST_STARS``, ``Profile.dislikes``).  An opinion ("seen it, loved it") is a rating.
+  picks as weak signals (``WATCHLIST_STARS``, ``Profile.dislikes``).  An opinion ("seen it,
+  loved it") is a rating.
 
 Shown items: films once shown are not shown again in answers to open requests (personal picks,
 popular lists), so asking twice brings new films; a request about a named film starts at page
