@@ -193,6 +193,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             sys.stdin,
             sys.stdout,
             interactive=sys.stdin.isatty(),
+            as_json=args.json,
         )
 
 
@@ -244,6 +245,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--parser", choices=("auto", "regex", "llm"), help="default: $MOVIEBOT_PARSER or auto"
     )
     p.add_argument("--user", default="local", help="whose profile to use (default: local)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per reply (JSON Lines): text, route, parser, results, buttons",
+    )
     p.set_defaults(handler=cmd_chat)
 
     p = commands.add_parser("parse", help="show how a chat message is understood (JSON)")

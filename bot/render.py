@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from recommender.catalog import Movie
 from tools.results import MovieResult, Reply
 
 if TYPE_CHECKING:
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
 __all__ = [
     "HELP_TEXT",
     "TELEGRAM_LIMIT",
+    "film_card",
+    "film_links",
     "render_chat_html",
     "render_chat_plain",
     "render_results",
@@ -22,9 +25,46 @@ __all__ = [
 
 HELP_TEXT = """I recommend movies. Try:
   • "suggest three comedies"          personal picks (rate a few films first)
+  • "90s thrillers, no horror"        genres, years, "recent", what to leave out
   • "movies like the godfather"       similar films
   • "top rated westerns"              what everyone loves
-  • "I loved Fargo" / "rate heat 4/5" tell me your taste"""
+  • "I loved Fargo" / "rate heat 4/5" tell me your taste
+After a list: "more", "only ones from the 80s", "something older", "tell me about the
+second one", "I've seen the first one", "not for me, number 3", "I'll check out the
+last one" (your /watchlist)."""
+
+#: What the datasets cannot tell, said plainly on every film card.
+NO_PLOT = "I don't have plot summaries or cast lists, only what the catalog holds."
+
+
+def film_links(movie: Movie) -> list[str]:
+    """IMDb and TMDB pages of the film, where the data has their ids."""
+    links = []
+    if movie.imdb_id:
+        links.append(f"https://www.imdb.com/title/{movie.imdb_id}/")
+    if movie.tmdb_id is not None:
+        links.append(f"https://www.themoviedb.org/movie/{movie.tmdb_id}")
+    return links
+
+
+def film_card(movie: Movie, *, max_tags: int = 8) -> str:
+    """One film as plain text: title and year, genres, average rating and count, tags where
+    the dataset has them, links, and an honest word about what is not known."""
+    lines = [movie.title]
+    if movie.genres:
+        lines.append(f"Genres: {', '.join(movie.genres)}")
+    if movie.rating_mean is not None and movie.rating_count:
+        s = "s" if movie.rating_count != 1 else ""
+        lines.append(
+            f"Rated {movie.rating_mean:.1f}/5 on average from {movie.rating_count} rating{s}"
+        )
+    else:
+        lines.append("No ratings yet")
+    if movie.tags:
+        lines.append(f"Tags: {', '.join(movie.tags[:max_tags])}")
+    lines.extend(film_links(movie))
+    lines.append(NO_PLOT)
+    return "\n".join(lines)
 
 
 def render_results(results: tuple[MovieResult, ...] | list[MovieResult]) -> str:
@@ -42,6 +82,8 @@ def render_text(reply: Reply) -> str:
         return HELP_TEXT
     if reply.route == "did_you_mean":
         options = "\n".join(f"  • {title}" for title in reply.candidates)
+        if reply.query.title is None:  # which film of the list just shown (asked above)
+            return options
         return f'Which one do you mean by "{reply.query.title}"?\n{options}'
     if reply.route == "not_found":
         return f'I could not find a movie called "{reply.query.title}".'
@@ -74,9 +116,8 @@ def render_chat_plain(chat: ChatReply) -> str:
     reply = chat.reply
     if reply is not None and reply.route == "did_you_mean" and chat.buttons:
         options = "\n".join(f"  {n}. {title}" for n, title in enumerate(reply.candidates, 1))
-        answer: str | None = (
-            f'Which one do you mean by "{reply.query.title}"? (type the number)\n{options}'
-        )
+        about = f' by "{reply.query.title}"' if reply.query.title is not None else ""
+        answer: str | None = f"Which one do you mean{about}? (type the number)\n{options}"
     else:
         answer = render_text(reply) if reply is not None else None
     parts = [p for p in (chat.message, answer) if p]

@@ -2,7 +2,7 @@
 
 ``SqliteProfileStore`` implements ``tools.profiles.ProfileStore`` (get, rate, link, forget) and
 adds what a conversation needs: 👍/👎 feedback on recommended items, the items already shown,
-and a small JSON session blob (paging cursor, pending "did you mean" choices) so a restart does
+the person's seen / not interested / watchlist films, and a small JSON session blob (paging cursor, pending "did you mean" choices) so a restart does
 not lose the conversation.
 
 Durability — "nothing a user said is lost across a restart or a crash":
@@ -46,15 +46,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Self, get_args
 
 from recommender.errors import DataError, MovieBotError
 from tools.profiles import Profile
 
 __all__ = [
+    "MARK_KINDS",
     "MAX_SESSION_BYTES",
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "Mark",
+    "MarkKind",
     "Migration",
     "RatedMovie",
     "SqliteProfileStore",
@@ -103,6 +106,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             updated_at REAL NOT NULL
         )""",
     ),
+    # v3: what the person said about films they were shown — seen, not interested, watchlist.
+    # One row per (person, list, film); a film may be seen and on the watchlist at once, but
+    # "not interested" and "watchlist" exclude each other (``mark`` keeps that).
+    (
+        """CREATE TABLE marks (
+            user_key  TEXT NOT NULL REFERENCES users(user_key) ON DELETE CASCADE,
+            kind      TEXT NOT NULL CHECK (kind IN ('seen', 'not_interested', 'watchlist')),
+            movie_id  INTEGER NOT NULL,
+            marked_at REAL NOT NULL,
+            PRIMARY KEY (user_key, kind, movie_id)
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -129,6 +144,21 @@ class StoreError(MovieBotError):
 
     The message is meant for the person (no path); the log has the details.
     """
+
+
+#: The per-person film lists: seen, "not for me", "I'll watch it".
+MarkKind = Literal["seen", "not_interested", "watchlist"]
+MARK_KINDS: tuple[MarkKind, ...] = get_args(MarkKind)
+#: Marking a film on one of these lists takes it off the other: a film is not both wanted
+#: and unwanted, and the latest word counts.
+_EXCLUSIVE: dict[str, str] = {"not_interested": "watchlist", "watchlist": "not_interested"}
+
+
+class Mark(NamedTuple):
+    """One film on one of a person's lists, with the time it was (last) put there."""
+
+    movie_id: int
+    marked_at: datetime
 
 
 class RatedMovie(NamedTuple):
@@ -258,7 +288,8 @@ class SqliteProfileStore:
     def forget(self, user_key: str) -> None:
         """Delete everything stored for the person, in one transaction.
 
-        Ratings, feedback, shown items and session go with the user row (ON DELETE CASCADE).
+        Ratings, feedback, shown items, seen / not interested / watchlist and the session go
+        with the user row (ON DELETE CASCADE).
         """
         _check_user_key(user_key)
         with self._lock, self._transaction() as connection:
@@ -326,6 +357,63 @@ class SqliteProfileStore:
         _check_user_key(user_key)
         with self._lock, self._transaction() as connection:
             connection.execute("DELETE FROM shown WHERE user_key = ?", (user_key,))
+
+    # ---- seen / not interested / watchlist ------------------------------------------------
+
+    def mark(self, user_key: str, kind: MarkKind, movie_ids: Sequence[int]) -> None:
+        """Put the films on the person's ``kind`` list (again: the time is renewed), in one
+        transaction; "not_interested" and "watchlist" take the films off the other list."""
+        _check_user_key(user_key)
+        _check_kind(kind)
+        movies = [_integer("movie id", movie) for movie in movie_ids]
+        if not movies:
+            return
+        with self._write(user_key) as (connection, now):
+            connection.executemany(
+                """INSERT INTO marks (user_key, kind, movie_id, marked_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (user_key, kind, movie_id)
+                   DO UPDATE SET marked_at = excluded.marked_at""",
+                [(user_key, kind, movie, now) for movie in movies],
+            )
+            other = _EXCLUSIVE.get(kind)
+            if other is not None:
+                connection.executemany(
+                    "DELETE FROM marks WHERE user_key = ? AND kind = ? AND movie_id = ?",
+                    [(user_key, other, movie) for movie in movies],
+                )
+
+    def marks(self, user_key: str, kind: MarkKind) -> list[Mark]:
+        """The films on the person's ``kind`` list, oldest first."""
+        _check_kind(kind)
+        _check_user_key(user_key)
+        with self._lock, self._failures("read"):
+            rows = (
+                self._open()
+                .execute(
+                    "SELECT movie_id, marked_at FROM marks WHERE user_key = ? AND kind = ?"
+                    " ORDER BY marked_at, movie_id",
+                    (user_key, kind),
+                )
+                .fetchall()
+            )
+        return [Mark(m, datetime.fromtimestamp(t, UTC)) for m, t in rows]
+
+    def unmark(self, user_key: str, kind: MarkKind, movie_id: int) -> bool:
+        """Take the film off the person's ``kind`` list; False if it was not on it."""
+        _check_user_key(user_key)
+        _check_kind(kind)
+        movie = _integer("movie id", movie_id)
+        with self._lock, self._transaction() as connection:
+            cursor = connection.execute(
+                "DELETE FROM marks WHERE user_key = ? AND kind = ? AND movie_id = ?",
+                (user_key, kind, movie),
+            )
+            return cursor.rowcount > 0
+
+    def marked(self, user_key: str) -> set[int]:
+        """Every film on any of the person's lists: the ones never to show them again."""
+        rows = self._select(user_key, "SELECT DISTINCT movie_id FROM marks WHERE user_key = ?")
+        return {movie for (movie,) in rows}
 
     # ---- conversation state -------------------------------------------------------------
 
@@ -464,6 +552,11 @@ class SqliteProfileStore:
 def _check_user_key(user_key: str) -> None:
     if not isinstance(user_key, str) or not user_key:
         raise ValueError(f"user_key must be a non-empty string, not {user_key!r}")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in MARK_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(MARK_KINDS)}, not {kind!r}")
 
 
 def _integer(name: str, value: int) -> int:

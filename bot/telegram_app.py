@@ -312,8 +312,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _is_toast(chat: ChatReply) -> bool:
-    """A one-line note with nothing to click ("👍 noted", "expired") fits in a toast."""
-    return chat.reply is None and not chat.buttons and bool(chat.message)
+    """A one-line note with nothing to click ("👍 noted", "expired") fits in a toast; a film
+    card (several lines) is a message."""
+    return (
+        chat.reply is None
+        and not chat.buttons
+        and bool(chat.message)
+        and "\n" not in (chat.message or "")
+    )
 
 
 async def _answer(query: CallbackQuery, text: str | None) -> None:

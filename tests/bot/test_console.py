@@ -11,6 +11,7 @@ the typed numbers that stand in for buttons.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -102,7 +103,13 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def chat(
-    state: Path, data_dir: Path, lines: list[str], *, user: str = "alice", timeout: float = 60
+    state: Path,
+    data_dir: Path,
+    lines: list[str],
+    *,
+    user: str = "alice",
+    timeout: float = 60,
+    extra: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     """Run ``moviebot chat`` with ``lines`` on stdin, in a clean environment (no .env, no
     API key: the offline parser)."""
@@ -115,7 +122,7 @@ def chat(
     env["PYTHONPATH"] = str(REPO_ROOT)
     command = [sys.executable, "-m", "bot.cli", "chat", "--data-dir", str(data_dir)]
     command += ["--model-dir", str(state / "models"), "--db", str(state / "db.sqlite3")]
-    command += ["--parser", "regex", "--user", user]
+    command += ["--parser", "regex", "--user", user, *extra]
     return subprocess.run(
         command,
         input="".join(f"{line}\n" for line in lines),
@@ -132,6 +139,38 @@ def answers(result: subprocess.CompletedProcess[str]) -> list[str]:
     """One answer per non-blank input line: replies are separated by a blank line."""
     assert result.returncode == 0, result.stderr
     return [part for part in result.stdout.split("\n\n") if part.strip()]
+
+
+def test_json_lines_one_object_per_reply(state_dir: Path, catalog_dir: Path) -> None:
+    lines = ["hi", "top 3 comedies", "seen 2", "info 1", "/watchlist", "movies like godfather"]
+    result = chat(state_dir, catalog_dir, lines, user="json", extra=("--json",))
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(replies) == len(lines)  # JSON Lines only: no banner, no prompt, no blank lines
+    for reply in replies:
+        assert set(reply) == {"text", "route", "parser", "results", "buttons"}
+        assert reply["text"]
+    hello, listed, seen, card, watchlist, which = replies
+    assert hello["route"] == "chat" and hello["results"] == [] and hello["parser"] == "regex"
+    assert listed["route"] == "popular" and len(listed["results"]) == 3
+    first = listed["results"][0]
+    assert set(first) == {
+        "movie_id", "title", "year", "genres", "score", "predicted_rating", "reason"
+    }  # fmt: skip
+    assert "Comedy" in first["genres"] and first["title"] in listed["text"]
+    assert isinstance(first["movie_id"], int) and isinstance(first["year"], int)
+    assert listed["buttons"][0][0] == {"label": "👍 1", "data": f"v1:up:{first['movie_id']}"}
+    assert listed["buttons"][-1] == [{"label": "More", "data": "v1:more"}]
+    assert seen["route"] == "seen" and listed["results"][1]["title"] in seen["text"]
+    assert card["route"] == "details" and card["text"].startswith(first["title"])
+    assert watchlist["route"] == "watchlist" and "empty" in watchlist["text"]
+    assert which["route"] == "did_you_mean"
+    assert [row[0]["data"].split(":")[1] for row in which["buttons"]] == ["pick", "pick"]
+
+
+def test_chat_help_offers_json(state_dir: Path, catalog_dir: Path) -> None:
+    result = chat(state_dir, catalog_dir, [], extra=("--help",))
+    assert result.returncode == 0 and "--json" in result.stdout
 
 
 def titles_in(answer: str) -> list[str]:
@@ -159,7 +198,7 @@ def test_a_scripted_session(
     out = answers(result)
     assert len(out) == len([line for line in lines if line])  # each line answered, in order
     hello, comedies, more, similar, rated, which, again, picked, stars, starred, horror = out
-    assert hello.startswith("I recommend movies.") and not titles_in(hello)  # help, not films
+    assert hello.startswith("Hi!") and not titles_in(hello)  # a greeting back, not films
 
     page_one, page_two = titles_in(comedies), titles_in(more)
     assert len(page_one) == 4 and len(page_two) == 4

@@ -18,6 +18,7 @@ import pytest
 
 from bot.conversation import MAX_CALLBACK_BYTES, Button, ChatReply, Conversation
 from bot.parsing import RegexParser
+from bot.parsing.base import ParseContext
 from bot.render import TELEGRAM_LIMIT, render_chat_html, render_chat_plain
 from bot.store import SqliteProfileStore
 from tests.conftest import GENRES, tiny_toolbox
@@ -203,10 +204,23 @@ def test_huge_command_argument_is_capped(chat: Conversation) -> None:
 # ---------------------------------------------------------------------------- free text
 
 
-def test_greeting_gets_help_not_films(chat: Conversation) -> None:
-    reply = chat.handle_text("u", "hello")
-    assert reply.reply is not None and reply.reply.route == "help" and not reply.reply.results
-    assert reply.parser == "regex"
+def test_small_talk_gets_a_short_fitting_answer_not_films(chat: Conversation) -> None:
+    for text, expected in [
+        ("hello", "Hi!"),
+        ("hey there", "Hi!"),
+        ("thanks!", "You're welcome"),
+        ("thank you so much", "You're welcome"),
+        ("ok bye", "Bye"),
+        ("goodbye", "Bye"),
+    ]:
+        reply = chat.handle_text("u", text)
+        assert reply.reply is None and reply.message and reply.message.startswith(expected), text
+        assert reply.route == "chat" and reply.parser == "regex" and reply.buttons == ()
+        assert "movies like" not in render_chat_plain(reply)  # not the whole help text
+    # what is not small talk (gibberish, questions about the bot) still gets the help text
+    other = chat.handle_text("u", "asdf qwerty")
+    assert other.reply is not None and other.reply.route == "help"
+    assert "movies like" in render_chat_plain(other)
 
 
 def test_genre_request_fills_k_in_that_genre(chat: Conversation, toolbox: Toolbox) -> None:
@@ -559,10 +573,12 @@ class _FakeLLM:
 
     name = "llm"
 
-    def parse(self, text: str) -> Query:
-        return self.parse_with_source(text)[0]
+    def parse(self, text: str, context: ParseContext | None = None) -> Query:
+        return self.parse_with_source(text, context)[0]
 
-    def parse_with_source(self, text: str) -> tuple[Query, str]:
+    def parse_with_source(
+        self, text: str, context: ParseContext | None = None
+    ) -> tuple[Query, str]:
         source = "regex-fallback" if "fallback" in text else "llm"
         return Query(intent="popular", genre="Horror", title=None, k=2), source
 
@@ -683,6 +699,24 @@ MESSAGES = [
     "",
     "x" * 5_000,
     "10 movies like star wars but only comedies",
+    # follow-ups on whatever was shown last (or nothing): refinements, positions, lists
+    "only ones from the 80s",
+    "no horror though",
+    "something older",
+    "make it more recent",
+    "tell me more about the third one",
+    "what is it about?",
+    "I've seen the first one",
+    "not for me, the fifth one",
+    "I'll check out the second one",
+    "the first two look good, add them to my watchlist",
+    "any others like the last one?",
+    "seen it, loved it",
+    "show me my watchlist",
+    "/watchlist",
+    "seen 2",
+    "info 9",
+    "movies about time travel",
 ]
 
 
@@ -732,7 +766,7 @@ def test_a_fixable_error_is_one_polite_line_and_the_chat_goes_on(
     def broken(*args: object, **kwargs: object) -> object:
         raise ConfigError("the model directory has no 'ease-rp3' model")
 
-    monkeypatch.setattr("bot.conversation.dispatch", broken)
+    monkeypatch.setattr(chat.toolbox.recommender, "popular", broken)
     reply = chat.handle_text("u", "suggest a comedy")
     assert reply.message == "Sorry, I can't do that: the model directory has no 'ease-rp3' model"
     assert reply.parser == "error"

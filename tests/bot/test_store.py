@@ -27,6 +27,7 @@ from bot.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     SqliteProfileStore,
+    StoreError,
     migrate,
     validate_stars,
 )
@@ -88,6 +89,7 @@ def test_unknown_user_is_empty_and_not_written(store: SqliteProfileStore, db_pat
     assert not profile.is_known
     assert store.feedback_of("telegram:1") == {}
     assert store.shown("telegram:1") == set()
+    assert store.marked("telegram:1") == set()
     assert store.load_session("telegram:1") is None
     assert set(rows_for(db_path, "telegram:1").values()) == {0}
 
@@ -230,6 +232,7 @@ def fill(store: SqliteProfileStore, user_key: str, base: int) -> None:
     store.link(user_key, base)
     store.feedback(user_key, base + 3, True)
     store.mark_shown(user_key, [base + 3, base + 4])
+    store.mark(user_key, "watchlist", [base + 5])
     store.save_session(user_key, {"cursor": base})
 
 
@@ -240,7 +243,14 @@ def test_forget_removes_everything_and_spares_others(
     fill(store, "telegram:2", 200)
     before_other = store.get("telegram:2")
     counts = rows_for(db_path, "telegram:1")
-    assert counts == {"users": 1, "ratings": 2, "feedback": 1, "shown": 2, "sessions": 1}
+    assert counts == {
+        "users": 1,
+        "ratings": 2,
+        "feedback": 1,
+        "shown": 2,
+        "marks": 1,
+        "sessions": 1,
+    }
 
     store.forget("telegram:1")
 
@@ -248,12 +258,14 @@ def test_forget_removes_everything_and_spares_others(
     assert store.get("telegram:1") == Profile(user_key="telegram:1")
     assert store.feedback_of("telegram:1") == {}
     assert store.shown("telegram:1") == set()
+    assert store.marked("telegram:1") == set()
     assert store.load_session("telegram:1") is None
     # the other user is untouched
     assert store.get("telegram:2") == before_other
     assert rows_for(db_path, "telegram:2") == counts
     assert store.feedback_of("telegram:2") == {203: True}
     assert store.shown("telegram:2") == {203, 204}
+    assert [m.movie_id for m in store.marks("telegram:2", "watchlist")] == [205]
     assert store.load_session("telegram:2") == {"cursor": 200}
     store.forget("never-seen")  # a no-op, not an error
 
@@ -273,6 +285,7 @@ def test_forget_is_all_or_nothing(store: SqliteProfileStore, db_path: Path) -> N
         "ratings": 2,
         "feedback": 1,
         "shown": 2,
+        "marks": 1,
         "sessions": 1,
     }
     side.execute("DROP TRIGGER refuse")
@@ -361,6 +374,108 @@ def test_v1_database_is_migrated_in_place(db_path: Path) -> None:
     tables = {name for (name,) in check.execute("SELECT name FROM sqlite_master")}
     assert {"users", "ratings", "feedback", "shown", "sessions"} <= tables
     check.close()
+
+
+def v2_database(path: Path) -> None:
+    """A database as the v2 program left it (today's first two migrations), with data."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, MIGRATIONS[:2])
+    connection.executescript(
+        """
+        INSERT INTO users VALUES ('telegram:1', NULL, 1000.0), ('telegram:2', 7, 1001.0);
+        INSERT INTO ratings VALUES ('telegram:1', 50, 4.0, 1002.0);
+        INSERT INTO feedback VALUES ('telegram:1', 51, 0, 1003.0);
+        INSERT INTO shown VALUES ('telegram:1', 52, 1004.0), ('telegram:2', 53, 1005.0);
+        INSERT INTO sessions VALUES ('telegram:1', '{"last": {"k": 5}}', 1006.0);
+        """
+    )
+    connection.close()
+
+
+def test_v2_database_gains_the_film_lists_and_keeps_everything(db_path: Path) -> None:
+    v2_database(db_path)
+    check = sqlite3.connect(db_path)
+    assert check.execute("PRAGMA user_version").fetchone() == (2,)
+    check.close()
+
+    clock = FakeClock(2000.0)
+    with SqliteProfileStore(db_path, clock=clock) as store:
+        # the v2 data is all there
+        assert store.get("telegram:1").ratings == {50: 4.0}
+        assert store.get("telegram:2").dataset_user == 7
+        assert store.feedback_of("telegram:1") == {51: False}
+        assert store.shown("telegram:1") == {52}
+        assert store.load_session("telegram:1") == {"last": {"k": 5}}
+        # and the new lists work on the migrated file
+        store.mark("telegram:1", "seen", [60, 61])
+        clock.now = 2001.0
+        store.mark("telegram:1", "watchlist", [62])
+        store.mark("telegram:3", "not_interested", [63])  # a new person gets a user row
+        assert [m.movie_id for m in store.marks("telegram:1", "seen")] == [60, 61]
+        assert store.marks("telegram:1", "watchlist")[0].marked_at.timestamp() == 2001.0
+        assert store.marked("telegram:1") == {60, 61, 62}
+        assert store.marked("telegram:3") == {63}
+        store.forget("telegram:1")
+        assert set(rows_for(db_path, "telegram:1").values()) == {0}
+        assert store.shown("telegram:2") == {53}
+
+    check = sqlite3.connect(db_path)
+    assert check.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    check.close()
+
+
+def test_film_lists_add_list_remove(db_path: Path) -> None:
+    clock = FakeClock(100.0)
+    with SqliteProfileStore(db_path, clock=clock) as store:
+        store.mark("u", "seen", [3, 1])
+        clock.now = 101.0
+        store.mark("u", "seen", [2, 3])  # again: the time is renewed, no second row
+        assert [(m.movie_id, m.marked_at.timestamp()) for m in store.marks("u", "seen")] == [
+            (1, 100.0),
+            (2, 101.0),
+            (3, 101.0),
+        ]
+        assert store.unmark("u", "seen", 2) is True
+        assert store.unmark("u", "seen", 2) is False
+        assert [m.movie_id for m in store.marks("u", "seen")] == [1, 3]
+        assert store.marks("u", "watchlist") == [] and store.marks("nobody", "seen") == []
+        store.mark("u", "seen", [])  # nothing to do, nothing written
+
+
+def test_watchlist_and_not_interested_exclude_each_other(store: SqliteProfileStore) -> None:
+    store.mark("u", "watchlist", [1, 2])
+    store.mark("u", "seen", [1])
+    store.mark("u", "not_interested", [1])  # the latest word counts
+    assert [m.movie_id for m in store.marks("u", "watchlist")] == [2]
+    assert [m.movie_id for m in store.marks("u", "not_interested")] == [1]
+    assert [m.movie_id for m in store.marks("u", "seen")] == [1]  # seen stays true
+    store.mark("u", "watchlist", [1])
+    assert store.marks("u", "not_interested") == []
+    assert store.marked("u") == {1, 2}
+
+
+def test_film_lists_refuse_bad_input(store: SqliteProfileStore) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        store.mark("u", "loved", [1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="kind"):
+        store.marks("u", "loved")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="movie id"):
+        store.mark("u", "seen", [1, "2"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="user_key"):
+        store.mark("", "seen", [1])
+    assert store.marked("u") == set()  # a refused batch stores none of it
+
+
+def test_a_refused_mark_is_a_store_error_and_stores_nothing(store: SqliteProfileStore) -> None:
+    store.mark("u", "seen", [1])
+    connection = store._open()
+    connection.execute("PRAGMA query_only = ON")  # the database refuses writes from here
+    with pytest.raises(StoreError, match="nothing was saved"):
+        store.mark("u", "watchlist", [2, 3])
+    with pytest.raises(StoreError, match="nothing was saved"):
+        store.unmark("u", "seen", 1)
+    connection.execute("PRAGMA query_only = OFF")
+    assert store.marked("u") == {1}
 
 
 def test_migrate_reports_the_start_version_and_is_idempotent(db_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_free_text_gets_html_and_keyboard(
     assert reply["text"].count("Horror") == 3
     data = button_data(reply)
     assert data[-1] == "v1:more"
-    assert [d.split(":")[1] for d in data[:-1]] == ["up", "dn"] * 3
+    assert [d.split(":")[1] for d in data[:-1]] == ["up", "dn", "seen", "no", "wl", "info"] * 3
     assert all(len(d.encode()) <= 64 for d in data)
 
 
