@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import cache
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -46,19 +46,7 @@ Intent = Literal[
     "reject",
     "details",
 ]
-INTENTS: tuple[Intent, ...] = (
-    "recommend_genre",
-    "similar_to",
-    "popular",
-    "rate",
-    "help",
-    "more",
-    "refine",
-    "seen",
-    "accept",
-    "reject",
-    "details",
-)
+INTENTS: tuple[Intent, ...] = get_args(Intent)
 #: Intents about a film the person names or points at in the last list (``title`` or ``refs``).
 FOLLOW_UP_INTENTS: tuple[Intent, ...] = ("seen", "accept", "reject", "details")
 EraShift = Literal["older", "newer"]

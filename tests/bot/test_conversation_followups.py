@@ -10,7 +10,6 @@ years 1980-1999, no tags) with a SQLite store in ``tmp_path``.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +42,6 @@ TITLES = [
 @pytest.fixture(scope="module")
 def toolbox() -> Toolbox:
     return tiny_toolbox(TITLES, fingerprint="tiny-followups")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
-    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
-        yield opened
 
 
 @pytest.fixture

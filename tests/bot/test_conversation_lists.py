@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -31,12 +29,6 @@ TITLES = ["Alien (1979)", "Heat (1995)", "Fargo (1996)", "Toy Story (1995)"]
 @pytest.fixture(scope="module")
 def toolbox() -> Toolbox:
     return tiny_toolbox(TITLES, fingerprint="tiny-lists")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
-    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
-        yield opened
 
 
 @pytest.fixture

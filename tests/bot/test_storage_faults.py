@@ -11,8 +11,7 @@ nothing here).  Both are set on the store's own connection, the only one that wr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -42,12 +41,6 @@ def free_the_disk(store: SqliteProfileStore) -> None:
 def make_read_only(store: SqliteProfileStore) -> None:
     assert store._connection is not None
     store._connection.execute("PRAGMA query_only = ON")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
-    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -62,18 +61,6 @@ ODD_TITLE = "Tom & Jerry <Uncut> (1993)"
 def toolbox() -> Toolbox:
     """The tools tests' tiny catalog, plus a title that needs HTML escaping."""
     return tiny_toolbox([*TITLES, ODD_TITLE], fingerprint="tiny-telegram")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
-    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
-        yield opened
 
 
 # ---------------------------------------------------------------------------- tests

@@ -5,8 +5,6 @@ API on 127.0.0.1 (``tests.fake_bot_api``), over a tiny synthetic catalog."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -31,18 +29,6 @@ PERSON = f"telegram:{USER}"
 @pytest.fixture(scope="module")
 def toolbox() -> Toolbox:
     return tiny_toolbox(list(TITLES), fingerprint="tiny-telegram-actions")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
-    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
-        yield opened
 
 
 def film_rows(params: dict[str, object]) -> list[list[dict[str, str]]]:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +76,6 @@ APOLOGY_START = "Sorry, something went wrong"
 @pytest.fixture(scope="module")
 def toolbox() -> Toolbox:
     return tiny_toolbox(TITLES, fingerprint="tiny-telegram-faults")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteProfileStore]:
-    with SqliteProfileStore(tmp_path / "profiles.sqlite3") as opened:
-        yield opened
 
 
 class Clock:
