@@ -56,7 +56,7 @@ def build_conversation(settings: Settings) -> tuple[Conversation, SqliteProfileS
             )
         toolbox = Toolbox.from_trained(trained)
         parser = make_parser(
-            settings.parser, toolbox.titles, toolbox.genres, env=settings.openai_env()
+            settings.parser, toolbox.titles, toolbox.genres, llm=settings.llm_options()
         )
     except BaseException:
         store.close()

@@ -35,13 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def apply_settings(args: argparse.Namespace) -> None:
-    """Fill --data-dir / --model-dir left unset from the settings (environment and .env)."""
+    """Read the settings (environment and .env) once, into ``args.settings`` for the command's
+    handler, and fill --data-dir / --model-dir left unset from them."""
     try:
         settings = Settings()
     except ValidationError as error:
         problem = error.errors()[0]
         where = ".".join(str(part) for part in problem["loc"]) or "settings"
         raise ConfigError(f"bad setting {where}: {problem['msg']}") from None
+    args.settings = settings
     if getattr(args, "data_dir", False) is None:
         # Explicit settings only: `chat` downloads the dataset when no folder was named.
         args.data_dir = settings.data_dir

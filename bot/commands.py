@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -146,16 +145,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         raise ConfigError("give a message to parse, or --jsonl to read messages from stdin")
     settings = settings_from(args)  # --parser over MOVIEBOT_PARSER (and .env), as chat does
     titles, genres = _title_index(data_dir_of(args), model_dir_of(args))
-    env = dict(os.environ)
-    if settings.openai_api_key is not None:  # a key in .env counts as one in the shell
-        env.setdefault("OPENAI_API_KEY", settings.openai_api_key.get_secret_value())
-    for name, value in (
-        ("OPENAI_BASE_URL", settings.openai_base_url),
-        ("OPENAI_MODEL", settings.openai_model),
-    ):
-        if value:
-            env.setdefault(name, value)
-    parser = make_parser(settings.parser, titles, genres, env=env)
+    parser = make_parser(settings.parser, titles, genres, llm=settings.llm_options())
     if not args.jsonl:
         print(json.dumps(_parse_one(parser, titles, args.text), ensure_ascii=False))
         return 0
@@ -169,8 +159,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings (environment and .env) with the command line's options on top."""
-    settings = Settings()
+    """The settings ``main`` read once (environment and .env), with the command line's
+    options on top."""
+    settings: Settings = args.settings
     overrides = {
         key: getattr(args, key)
         for key in ("data_dir", "model_dir", "db", "parser")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.parsing.base import LLMOptions
 from recommender.paths import DEFAULT_DATASET, cache_root
 
 __all__ = ["Settings"]
@@ -78,13 +79,13 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         return self.db or self.cache_root() / "profiles.sqlite3"
 
-    def openai_env(self) -> dict[str, str]:
-        """The OpenAI variables as the LLM parser's ``from_env`` reads them."""
-        env = {}
-        if self.openai_api_key is not None:
-            env["OPENAI_API_KEY"] = self.openai_api_key.get_secret_value()
-        if self.openai_base_url:
-            env["OPENAI_BASE_URL"] = self.openai_base_url
-        if self.openai_model:
-            env["OPENAI_MODEL"] = self.openai_model
-        return env
+    def llm_options(self) -> LLMOptions | None:
+        """The LLM parser's typed options, or None when no API key is configured."""
+        key = self.openai_api_key
+        if key is None or not key.get_secret_value().strip():
+            return None
+        options = {"base_url": self.openai_base_url, "model": self.openai_model}
+        return LLMOptions(
+            api_key=SecretStr(key.get_secret_value().strip()),
+            **{name: value for name, value in options.items() if value},
+        )

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Protocol
+from typing import Final, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from tools.schema import Query
 
-__all__ = ["MAX_INPUT_CHARS", "ParseContext", "Parser", "ShownFilm", "clean_text"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "MAX_INPUT_CHARS",
+    "LLMOptions",
+    "ParseContext",
+    "Parser",
+    "ShownFilm",
+    "clean_text",
+]
 
 #: One film of the last list shown: (position 1-based, movie id, title, year or None).
 ShownFilm = tuple[int, int, str, int | None]
+
+DEFAULT_MODEL: Final = "gpt-4o-mini"
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 
 #: Longer messages are cut before parsing: no request needs more, and it bounds the work.
 MAX_INPUT_CHARS = 1000
@@ -30,6 +42,17 @@ class ParseContext(BaseModel):
 
     previous: Query | None = None
     shown: tuple[ShownFilm, ...] = Field(default=(), max_length=50)
+
+
+class LLMOptions(BaseModel):
+    """How to reach an OpenAI-compatible server: typed options built once from the settings
+    (``Settings.llm_options``), never read from the process environment behind their back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    api_key: SecretStr
+    base_url: str = DEFAULT_BASE_URL
+    model: str = DEFAULT_MODEL
 
 
 class Parser(Protocol):

@@ -29,12 +29,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -50,7 +49,14 @@ from openai.types.chat import (
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.parsing.base import ParseContext, Parser, clean_text
+from bot.parsing.base import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MODEL,
+    LLMOptions,
+    ParseContext,
+    Parser,
+    clean_text,
+)
 from bot.parsing.breaker import BreakerState, CircuitBreaker, Transition
 from recommender.errors import ConfigError
 from tools.schema import DEFAULT_K, FOLLOW_UP_INTENTS, Query, query_model
@@ -66,15 +72,13 @@ __all__ = [
     "LLMLimits",
     "LLMParser",
     "LLMStats",
-    "from_env",
+    "from_options",
     "load_system_prompt",
     "user_message",
 ]
 
 log = logging.getLogger("moviebot.parser")
 
-DEFAULT_MODEL: Final = "gpt-4o-mini"
-DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 TOOL_NAME: Final = "submit_query"
 SOURCE_LLM: Final = "llm"
 #: The prompt sits beside the packages: ``<repo>/prompts`` in a checkout and
@@ -492,38 +496,27 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     return None
 
 
-def from_env(
+def from_options(
+    options: LLMOptions,
     genres: Sequence[str],
     fallback: Parser,
     *,
-    env: Mapping[str, str] = os.environ,
     http_client: httpx2.Client | None = None,
     limits: LLMLimits = DEFAULT_LIMITS,
-) -> LLMParser | None:
-    """An ``LLMParser`` configured from ``OPENAI_*`` variables, or None without an API key.
-
-    ``OPENAI_API_KEY`` (required; local servers accept any non-empty value),
-    ``OPENAI_BASE_URL`` (optional, any OpenAI-compatible ``.../v1`` endpoint) and
-    ``OPENAI_MODEL`` (default ``gpt-4o-mini``).
-    """
-    api_key = env.get("OPENAI_API_KEY", "").strip()
-    if not api_key:
-        log.info("parser=%s (OPENAI_API_KEY not set, LLM parser off)", fallback.name)
-        return None
-    # Passed explicitly so the client does not read os.environ behind ``env``'s back.
-    base_url = env.get("OPENAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
-    model = env.get("OPENAI_MODEL", "").strip() or DEFAULT_MODEL
+) -> LLMParser:
+    """An ``LLMParser`` for the server ``options`` name (key, OpenAI-compatible ``.../v1`` base
+    URL, model); the client gets them explicitly, so it never reads ``os.environ`` itself."""
     client = openai.OpenAI(
-        api_key=api_key,
-        base_url=base_url,
+        api_key=options.api_key.get_secret_value(),
+        base_url=options.base_url,
         http_client=http_client,
         max_retries=0,
         timeout=limits.budget,
     )
     log.info(
         "LLM parser on: model=%s host=%s budget=%gs per message",
-        model,
-        urlsplit(base_url).hostname,
+        options.model,
+        urlsplit(options.base_url).hostname,
         limits.budget,
     )
-    return LLMParser(client, model, genres, fallback, limits=limits)
+    return LLMParser(client, options.model, genres, fallback, limits=limits)

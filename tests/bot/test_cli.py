@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -402,3 +403,52 @@ def test_an_unusable_db_is_one_line_before_any_training(
     err = capsys.readouterr().err
     assert status == 2
     assert err.count("\n") == 1
+
+
+def test_settings_are_read_once_per_command(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tiny_csv_dir: Path
+) -> None:
+    """main() reads the environment and .env once and passes typed settings down."""
+    from bot.settings import Settings
+
+    reads: list[object] = []
+    original = Settings.__init__
+
+    def counting_init(self: Settings, **values: Any) -> None:
+        original(self, **values)
+        reads.append(self)
+
+    monkeypatch.setattr(Settings, "__init__", counting_init)
+    assert main(["parse", "three comedies", "--data-dir", str(tiny_csv_dir)]) == 0
+    capsys.readouterr()
+    assert len(reads) == 1
+
+
+@pytest.mark.parametrize("where", ["dotenv", "environment"])
+def test_an_api_key_in_dotenv_or_the_shell_selects_the_same_parser(
+    where: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_csv_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """The LLM parser is chosen from the settings alone; nothing reads os.environ behind them.
+    (The endpoint refuses connections, so the answer is the regex fallback, promptly.)"""
+    values = {
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+    }
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    for name in (*values, "OPENAI_MODEL", "MOVIEBOT_PARSER"):
+        monkeypatch.delenv(name, raising=False)
+    if where == "dotenv":
+        (workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    else:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+    assert main(["parse", "three comedies", "--data-dir", str(tiny_csv_dir)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["parser"] == "regex-fallback"
+    assert "sk-test" not in out + err

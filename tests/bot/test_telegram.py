@@ -7,7 +7,6 @@ long-polling loop (getUpdates) and stops it with SIGTERM, the way a service mana
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -22,16 +21,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.cli import main as cli_main
 from bot.store import SqliteProfileStore
 from bot.telegram_app import (
     ALLOWED_UPDATES,
     REFUSAL,
     TelegramTuning,
-    add_telegram_command,
     quiet_library_loggers,
     run,
 )
-from recommender.errors import ConfigError
 from tests.conftest import REPO_ROOT, make_ratings, tiny_toolbox, write_csv_layout
 from tests.fake_bot_api import (
     DROP,
@@ -276,14 +274,14 @@ def test_polling_and_sigterm_close_the_store(
         store.get("telegram:1")
 
 
-def test_missing_token_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_token_is_one_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    parser = argparse.ArgumentParser()
-    add_telegram_command(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["telegram", "--data-dir", str(tmp_path / "none")])
-    with pytest.raises(ConfigError, match="set TELEGRAM_BOT_TOKEN"):
-        args.handler(args)
+    assert cli_main(["telegram", "--data-dir", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "set TELEGRAM_BOT_TOKEN" in err
 
 
 def test_command_serves_and_exits_cleanly_on_sigterm(api: FakeBotApi, tmp_path: Path) -> None:
@@ -291,14 +289,7 @@ def test_command_serves_and_exits_cleanly_on_sigterm(api: FakeBotApi, tmp_path: 
     with status 0 and the database closed; its INFO log never shows the token."""
     ratings, movies = make_ratings(np.random.default_rng(3))
     data_dir = write_csv_layout(tmp_path / "data", ratings, movies)
-    program = (
-        "import argparse, sys\n"
-        "from bot.telegram_app import add_telegram_command\n"
-        "parser = argparse.ArgumentParser()\n"
-        "add_telegram_command(parser.add_subparsers())\n"
-        "args = parser.parse_args(sys.argv[1:])\n"
-        "sys.exit(args.handler(args))\n"
-    )
+    program = "import sys\nfrom bot.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -18,8 +19,9 @@ import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
-from bot.parsing.base import MAX_INPUT_CHARS, ParseContext
+from bot.parsing.base import MAX_INPUT_CHARS, LLMOptions, ParseContext
 from bot.parsing.llm import (
     DEFAULT_LIMITS,
     DEFAULT_MODEL,
@@ -27,10 +29,11 @@ from bot.parsing.llm import (
     TOOL_NAME,
     LLMLimits,
     LLMParser,
-    from_env,
+    from_options,
     load_system_prompt,
     user_message,
 )
+from bot.settings import Settings
 from tools.schema import INTENTS, Query
 
 GENRES = (
@@ -431,27 +434,32 @@ def test_system_prompt_file_teaches_the_rules() -> None:
     assert "Children, IMAX" in load_system_prompt(("Children", "IMAX"))
 
 
-# --- from_env -------------------------------------------------------------------------------
+# --- options ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env", [{}, {"OPENAI_API_KEY": "  "}, {"OPENAI_MODEL": "gpt-4o"}])
-def test_from_env_without_key_is_none(env: dict[str, str], fallback: FakeRegex) -> None:
-    assert from_env(GENRES, fallback, env=env) is None
+@pytest.mark.parametrize("key", [None, "", "  "])
+def test_settings_without_a_key_give_no_llm_options(
+    key: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    if key is not None:
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("OPENAI_MODEL", "gpt-4o")
+    assert Settings().llm_options() is None
 
 
-def test_from_env_honours_base_url_and_model(
+def test_from_options_honours_base_url_and_model(
     fallback: FakeRegex, logs: pytest.LogCaptureFixture
 ) -> None:
     server = answering(completion(args(intent="popular")))
-    env = {
-        "OPENAI_API_KEY": API_KEY,
-        "OPENAI_BASE_URL": "http://ollama.local:11434/v1",
-        "OPENAI_MODEL": "llama3.2:3b",
-    }
-    parser = from_env(
-        GENRES, fallback, env=env, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
+    options = LLMOptions(
+        api_key=SecretStr(API_KEY), base_url="http://ollama.local:11434/v1", model="llama3.2:3b"
     )
-    assert parser is not None
+    parser = from_options(
+        options, GENRES, fallback, http_client=httpx2.Client(transport=httpx2.MockTransport(server))
+    )
     assert parser.parse_with_source("what's hot?")[1] == "llm"
     (request,) = server.requests
     assert (request.url.host, request.url.port) == ("ollama.local", 11434)
@@ -462,18 +470,17 @@ def test_from_env_honours_base_url_and_model(
     assert_no_secrets(logs, "what's hot?")
 
 
-def test_from_env_defaults_ignore_the_process_environment(
+def test_option_defaults_ignore_the_process_environment(
     fallback: FakeRegex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://not-this-one.test/v1")
     server = answering(completion(args()))
-    parser = from_env(
+    parser = from_options(
+        LLMOptions(api_key=SecretStr(API_KEY)),
         GENRES,
         fallback,
-        env={"OPENAI_API_KEY": API_KEY},
         http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
     )
-    assert parser is not None
     parser.parse("hello")
     assert server.requests[0].url.host == "api.openai.com"
     assert server.body()["model"] == DEFAULT_MODEL

@@ -22,8 +22,9 @@ from typing import Any
 
 import openai
 import pytest
+from pydantic import SecretStr
 
-from bot.parsing import make_parser
+from bot.parsing import LLMOptions, make_parser
 from bot.parsing.llm import LLMLimits, LLMParser
 from bot.parsing.regex import RegexParser
 from tests.bot.parsing.test_llm import API_KEY, GENRES, args, completion
@@ -181,9 +182,9 @@ def test_hanging_endpoint_costs_one_budget_per_message_then_nothing(
     breaker answers from the regex parser without touching the endpoint."""
     endpoint.behaviour = "hang"
     budget = 1.0
-    env = {"OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": endpoint.url}
+    options = LLMOptions(api_key=SecretStr(API_KEY), base_url=endpoint.url)
     limits = LLMLimits(budget=budget, failure_threshold=2, cooldown=600)
-    parser = make_parser("auto", TitleIndex(TITLES), GENRES, env=env, llm_limits=limits)
+    parser = make_parser("auto", TitleIndex(TITLES), GENRES, llm=options, llm_limits=limits)
     assert isinstance(parser, LLMParser)
 
     for text in MESSAGES[:2]:
