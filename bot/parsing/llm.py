@@ -446,16 +446,20 @@ class LLMParser:
         return raw.model_copy(update=update)
 
 
-#: The constraint fields' empty values (cleared on intents that ask for no list).
+#: The constraint fields' empty values (cleared on intents that ask for no list): the schema's
+#: own defaults, so the two cannot drift apart.
+_CONSTRAINTS: Final = (
+    "also_genres",
+    "or_genres",
+    "exclude_genres",
+    "year_min",
+    "year_max",
+    "recent",
+    "era_shift",
+    "keywords",
+)
 _UNSET: Final[dict[str, object]] = {
-    "also_genres": [],
-    "or_genres": [],
-    "exclude_genres": [],
-    "year_min": None,
-    "year_max": None,
-    "recent": False,
-    "era_shift": None,
-    "keywords": [],
+    name: Query.model_fields[name].get_default(call_default_factory=True) for name in _CONSTRAINTS
 }
 
 
