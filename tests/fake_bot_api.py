@@ -312,12 +312,9 @@ class FakeBotApi:
 _ids = itertools.count(1)
 
 
-def text_update(text: str, user: int = USER) -> dict[str, Any]:
-    """A private-chat message update (commands get their bot_command entity)."""
+def _message_update(user: int, **content: Any) -> dict[str, Any]:
+    """A private-chat message update from ``user`` holding ``content`` (text, sticker...)."""
     n = next(_ids)
-    entities = []
-    if text.startswith("/"):
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {
         "update_id": n,
         "message": {
@@ -325,10 +322,17 @@ def text_update(text: str, user: int = USER) -> dict[str, Any]:
             "date": 1_700_000_000,
             "chat": {"id": user, "type": "private"},
             "from": {"id": user, "is_bot": False, "first_name": "Ann"},
-            "text": text,
-            "entities": entities,
+            **content,
         },
     }
+
+
+def text_update(text: str, user: int = USER) -> dict[str, Any]:
+    """A private-chat message update (commands get their bot_command entity)."""
+    entities = []
+    if text.startswith("/"):
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return _message_update(user, text=text, entities=entities)
 
 
 def button_update(data: str, user: int = USER) -> dict[str, Any]:
@@ -354,7 +358,6 @@ def button_update(data: str, user: int = USER) -> dict[str, Any]:
 
 def sticker_update(user: int = USER) -> dict[str, Any]:
     """A message with a sticker and no text."""
-    n = next(_ids)
     sticker = {
         "file_id": "s1",
         "file_unique_id": "u1",
@@ -364,16 +367,7 @@ def sticker_update(user: int = USER) -> dict[str, Any]:
         "is_animated": False,
         "is_video": False,
     }
-    return {
-        "update_id": n,
-        "message": {
-            "message_id": n,
-            "date": 1_700_000_000,
-            "chat": {"id": user, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "Ann"},
-            "sticker": sticker,
-        },
-    }
+    return _message_update(user, sticker=sticker)
 
 
 # ---------------------------------------------------------------------------- driving the app
