@@ -12,9 +12,10 @@ Layout of a model directory::
 
 A directory is written to a temporary sibling and renamed into place (``fileio``), so a crash
 never leaves a half-written model.  Loading checks the format version, the structure of
-``meta.json``, every array's shape and dtype (from its header, before reading it), every zip
-member's CRC-32 and the hyper-parameters against the model's config type; any failure to read
-or validate is one ArtifactError line naming the file, so a damaged cache is rebuilt.
+``meta.json``, every array's shape and dtype (from its header, before reading it), the CRC-32
+of every member it reads (not of mapped ones, below) and the hyper-parameters against the
+model's config type; any failure to read or validate is one ArtifactError line naming the
+file, so a damaged cache is rebuilt.
 
 Large arrays are memory-mapped, not read: ``np.savez`` stores members uncompressed, so an
 array of at least ``MMAP_THRESHOLD_BYTES`` is returned as a read-only ``np.memmap`` over its

@@ -309,3 +309,24 @@ def test_a_version_2_cache_is_rebuilt(
     assert "retraining" in warning.getMessage() and "format version 2" in warning.getMessage()
     assert rebuilt.users == first.users and (directory / "vocab.npz").is_file()
     assert load_models(directory).users == first.users
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda parts: parts["indptr"].__setitem__(-1, parts["indices"].size + 5),
+        lambda parts: parts["indptr"].__setitem__(0, 1),
+        lambda parts: parts.__setitem__("indptr", parts["indptr"][:-1].copy()),
+        lambda parts: parts.__setitem__("data", parts["data"][:-1].copy()),
+    ],
+    ids=["indptr past the end", "indptr not from 0", "a row short", "data short"],
+)
+def test_a_mapped_seen_matrix_is_checked_at_its_ends(
+    tmp_path: Path, map_everything: None, damage: Callable[[dict[str, np.ndarray]], None]
+) -> None:
+    directory = save_models(tmp_path / "m", ials_models())
+    parts = dict(np.load(directory / "seen.npz"))
+    damage(parts)
+    np.savez(directory / "seen.npz", **parts)
+    with pytest.raises(ArtifactError, match=r"seen\.npz: inconsistent"):
+        load_models(directory)
