@@ -17,8 +17,8 @@ of every member it reads (not of mapped ones, below) and the hyper-parameters ag
 model's config type; any failure to read or validate is one ArtifactError line naming the
 file, so a damaged cache is rebuilt.
 
-Large arrays are memory-mapped, not read: ``np.savez`` stores members uncompressed, so an
-array of at least ``MMAP_THRESHOLD_BYTES`` is returned as a read-only ``np.memmap`` over its
+Large arrays are memory-mapped, not read: members are stored uncompressed (``write_npz``, an
+aligned ``np.savez``), so an array of at least ``MMAP_THRESHOLD_BYTES`` is returned as a read-only ``np.memmap`` over its
 bytes in the file, and a 10M-user model starts as fast as a small one (the pages a request
 touches are read on demand).  A mapped member is checked for its shape and dtype, for being
 stored (not deflated) and for the file covering all of it (truncation is an ArtifactError), but
@@ -49,7 +49,7 @@ from recommender.errors import ArtifactError, ConfigError
 from recommender.fileio import atomic_directory
 from recommender.models import Recommender, get_model_class
 
-__all__ = ["FORMAT_VERSION", "TrainedModels", "load_models", "save_models"]
+__all__ = ["FORMAT_VERSION", "TrainedModels", "load_models", "save_models", "write_npz"]
 
 #: 2: catalog.json also holds each film's tags and IMDb / TMDB ids.  3: the id vocabularies
 #: moved from meta.json (a 10M-id JSON list takes seconds to parse) to vocab.npz.  An older
@@ -93,7 +93,7 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
         for name, model in trained.models.items():
             state = model.get_state()
             _check_state(name, state)
-            np.savez(staging / f"{name}.npz", **state)  # type: ignore[arg-type]
+            write_npz(staging / f"{name}.npz", state)
             entries[name] = {
                 "registry_name": model.name,
                 "config": model.config.model_dump(mode="json"),
@@ -106,8 +106,10 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
                 "metrics": trained.metrics.get(name, {}),
             }
         seen = trained.seen
-        np.savez(staging / SEEN_FILE, data=seen.data, indices=seen.indices, indptr=seen.indptr)
-        np.savez(staging / VOCAB_FILE, users=trained.users.ids, items=trained.items.ids)
+        write_npz(
+            staging / SEEN_FILE, {"data": seen.data, "indices": seen.indices, "indptr": seen.indptr}
+        )
+        write_npz(staging / VOCAB_FILE, {"users": trained.users.ids, "items": trained.items.ids})
         records = _catalog_records(trained.catalog)
         (staging / CATALOG_FILE).write_text(json.dumps(records), encoding="utf-8")
         meta = {
@@ -122,6 +124,30 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
         }
         (staging / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return directory
+
+
+#: Each member's bytes start on this boundary (its .npy header is a multiple of 64 bytes too),
+#: so a mapped array is aligned: numpy copies an unaligned one whole for, e.g., searchsorted.
+NPZ_ALIGNMENT = 64
+#: The zip "extra" field id of that padding (the one Android's zipalign uses for the same job).
+_PADDING_FIELD = 0xD935
+#: Bytes between a member's local-header offset and its data, besides its name and padding:
+#: the fixed header (30), the zip64 sizes record (20) and the padding record's own header (4).
+_MEMBER_OVERHEAD = 30 + 20 + 4
+
+
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """What ``np.savez`` writes (stored members, zip64, read by ``np.load``), but with each
+    member's data aligned to NPZ_ALIGNMENT.  Arrays are streamed in chunks, so an
+    ``np.memmap`` of any size is written without being read into memory."""
+    with path.open("wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:
+        for key, value in arrays.items():
+            member = zipfile.ZipInfo(f"{key}.npy", date_time=time.localtime()[:6])
+            start = raw.tell() + _MEMBER_OVERHEAD + len(member.filename.encode())
+            padding = -start % NPZ_ALIGNMENT
+            member.extra = struct.pack("<HH", _PADDING_FIELD, padding) + bytes(padding)
+            with archive.open(member, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(value), allow_pickle=False)
 
 
 class _ArraySpec(BaseModel):

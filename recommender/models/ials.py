@@ -145,6 +145,7 @@ class ImplicitALS(Recommender):
         self.user_factors = np.asarray(state["user_factors"], dtype=np.float32)
         # implicit's fold-in solver takes only writable buffers, so read-only (memory-mapped)
         # item factors are copied once here: they are catalog-sized and needed whole anyway.
-        self.item_factors = np.require(state["item_factors"], np.float32, ["C", "W"])
+        item_factors = np.asarray(state["item_factors"], dtype=np.float32)
+        self.item_factors = np.require(item_factors, requirements=["C", "W"])
         self.item_count = np.asarray(state["item_count"], dtype=np.int64)
         self.n_users, self.n_items = self.user_factors.shape[0], self.item_factors.shape[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,10 +28,8 @@ def mapped(array: np.ndarray) -> bool:
     """Whether ``array`` is (a view of) a memory-mapped file rather than memory of its own."""
     base: object = array
     while isinstance(base, np.ndarray):
-        if isinstance(base, np.memmap):
-            return True
         base = base.base
-    return False
+    return isinstance(base, mmap.mmap)
 
 
 @pytest.fixture
@@ -330,3 +329,29 @@ def test_a_mapped_seen_matrix_is_checked_at_its_ends(
     np.savez(directory / "seen.npz", **parts)
     with pytest.raises(ArtifactError, match=r"seen\.npz: inconsistent"):
         load_models(directory)
+
+
+def test_mapped_arrays_are_aligned(tmp_path: Path, map_everything: None) -> None:
+    """Members start on a 64-byte boundary: numpy would copy an unaligned mapped array whole
+    for each vocabulary lookup (searchsorted), 80 MB at 10M users."""
+    loaded = load_models(save_models(tmp_path / "m", ials_models()))
+    arrays = [loaded.users.ids, loaded.items.ids, loaded.seen.data, loaded.seen.indices]
+    state = loaded["ials"].get_state()  # (its item factors are copied, for implicit)
+    arrays += [state["user_factors"], state["item_count"]]
+    for array in arrays:
+        assert mapped(array) and array.ctypes.data % artifacts.NPZ_ALIGNMENT == 0
+
+
+def test_write_npz_is_read_by_numpy(tmp_path: Path) -> None:
+    arrays = {
+        "a": np.arange(7, dtype=np.int16),
+        "b": np.asfortranarray(np.ones((3, 4))),
+        "empty": np.zeros((0, 5), np.float32),
+        "scalar": np.array(2.5),
+    }
+    artifacts.write_npz(tmp_path / "x.npz", arrays)
+    with np.load(tmp_path / "x.npz", allow_pickle=False) as read:
+        assert set(read.files) == set(arrays)
+        for key, value in arrays.items():
+            np.testing.assert_array_equal(read[key], value)
+            assert read[key].dtype == value.dtype and read[key].shape == value.shape
