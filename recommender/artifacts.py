@@ -58,9 +58,9 @@ FORMAT_VERSION = 3
 META_FILE = "meta.json"
 VOCAB_FILE = "vocab.npz"
 SEEN_FILE = "seen.npz"
+CATALOG_FILE = "catalog.json"
 #: Arrays at least this large are memory-mapped on load instead of read (tests lower it).
 MMAP_THRESHOLD_BYTES = 16 * 2**20
-CATALOG_FILE = "catalog.json"
 
 
 @dataclass
