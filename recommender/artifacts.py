@@ -2,8 +2,9 @@
 
 Layout of a model directory::
 
-    meta.json        format version, dataset fingerprint, id vocabularies, and per model its
+    meta.json        format version, dataset fingerprint, vocabulary sizes, and per model its
                      registry name, hyper-parameters, array specs (shape, dtype), metrics
+    vocab.npz        the id vocabularies: ``users`` and ``items``, sorted raw int64 ids
     <model>.npz      that model's ``get_state()`` arrays, read back with allow_pickle=False
     seen.npz         the training interactions (CSR parts): what each user already rated
     catalog.json     every item's movie id, title, year, genres, distinct tags and IMDb / TMDB
@@ -11,14 +12,24 @@ Layout of a model directory::
 
 A directory is written to a temporary sibling and renamed into place (``fileio``), so a crash
 never leaves a half-written model.  Loading checks the format version, the structure of
-``meta.json``, every array's shape and dtype (from its header, before reading it), every zip
-member's CRC-32 and the hyper-parameters against the model's config type; any failure to read
-or validate is one ArtifactError line naming the file, so a damaged cache is rebuilt.
+``meta.json``, every array's shape and dtype (from its header, before reading it), the CRC-32
+of every member it reads (not of mapped ones, below) and the hyper-parameters against the
+model's config type; any failure to read or validate is one ArtifactError line naming the
+file, so a damaged cache is rebuilt.
+
+Large arrays are memory-mapped, not read: members are stored uncompressed (``write_npz``, an
+aligned ``np.savez``), so an array of at least ``MMAP_THRESHOLD_BYTES`` is returned as a read-only ``np.memmap`` over its
+bytes in the file, and a 10M-user model starts as fast as a small one (the pages a request
+touches are read on demand).  A mapped member is checked for its shape and dtype, for being
+stored (not deflated) and for the file covering all of it (truncation is an ArtifactError), but
+NOT for its CRC-32: that would read every byte.  A flipped byte inside a large array goes
+unnoticed; every smaller member is still read whole and CRC-checked.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import struct
 import time
 import zipfile
@@ -38,14 +49,18 @@ from recommender.errors import ArtifactError, ConfigError
 from recommender.fileio import atomic_directory
 from recommender.models import Recommender, get_model_class
 
-__all__ = ["FORMAT_VERSION", "TrainedModels", "load_models", "save_models"]
+__all__ = ["FORMAT_VERSION", "TrainedModels", "load_models", "save_models", "write_npz"]
 
-#: 2: catalog.json also holds each film's tags and IMDb / TMDB ids (a version-1 cache is
-#: rebuilt, as any cache that fails to load is).
-FORMAT_VERSION = 2
+#: 2: catalog.json also holds each film's tags and IMDb / TMDB ids.  3: the id vocabularies
+#: moved from meta.json (a 10M-id JSON list takes seconds to parse) to vocab.npz.  An older
+#: cache is rebuilt, as any cache that fails to load is.
+FORMAT_VERSION = 3
 META_FILE = "meta.json"
+VOCAB_FILE = "vocab.npz"
 SEEN_FILE = "seen.npz"
 CATALOG_FILE = "catalog.json"
+#: Arrays at least this large are memory-mapped on load instead of read (tests lower it).
+MMAP_THRESHOLD_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -78,7 +93,7 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
         for name, model in trained.models.items():
             state = model.get_state()
             _check_state(name, state)
-            np.savez(staging / f"{name}.npz", **state)  # type: ignore[arg-type]
+            write_npz(staging / f"{name}.npz", state)
             entries[name] = {
                 "registry_name": model.name,
                 "config": model.config.model_dump(mode="json"),
@@ -91,21 +106,48 @@ def save_models(directory: Path, trained: TrainedModels) -> Path:
                 "metrics": trained.metrics.get(name, {}),
             }
         seen = trained.seen
-        np.savez(staging / SEEN_FILE, data=seen.data, indices=seen.indices, indptr=seen.indptr)
+        write_npz(
+            staging / SEEN_FILE, {"data": seen.data, "indices": seen.indices, "indptr": seen.indptr}
+        )
+        write_npz(staging / VOCAB_FILE, {"users": trained.users.ids, "items": trained.items.ids})
         records = _catalog_records(trained.catalog)
         (staging / CATALOG_FILE).write_text(json.dumps(records), encoding="utf-8")
         meta = {
             "format_version": FORMAT_VERSION,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "dataset_fingerprint": trained.dataset_fingerprint,
-            "users": trained.users.ids.tolist(),
-            "items": trained.items.ids.tolist(),
+            "n_users": len(trained.users),
+            "n_items": len(trained.items),
             "genres": list(trained.genres),
             "models": entries,
             "info": trained.info,
         }
         (staging / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return directory
+
+
+#: Each member's bytes start on this boundary (its .npy header is a multiple of 64 bytes too),
+#: so a mapped array is aligned: numpy copies an unaligned one whole for, e.g., searchsorted.
+NPZ_ALIGNMENT = 64
+#: The zip "extra" field id of that padding (the one Android's zipalign uses for the same job).
+_PADDING_FIELD = 0xD935
+#: Bytes between a member's local-header offset and its data, besides its name and padding:
+#: the fixed header (30), the zip64 sizes record (20) and the padding record's own header (4).
+_MEMBER_OVERHEAD = 30 + 20 + 4
+
+
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """What ``np.savez`` writes (stored members, zip64, read by ``np.load``), but with each
+    member's data aligned to NPZ_ALIGNMENT.  Arrays are streamed in chunks, so an
+    ``np.memmap`` of any size is written without being read into memory."""
+    with path.open("wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:
+        for key, value in arrays.items():
+            member = zipfile.ZipInfo(f"{key}.npy", date_time=time.localtime()[:6])
+            start = raw.tell() + _MEMBER_OVERHEAD + len(member.filename.encode())
+            padding = -start % NPZ_ALIGNMENT
+            member.extra = struct.pack("<HH", _PADDING_FIELD, padding) + bytes(padding)
+            with archive.open(member, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(value), allow_pickle=False)
 
 
 class _ArraySpec(BaseModel):
@@ -127,8 +169,8 @@ class _Meta(BaseModel):
 
     format_version: int
     dataset_fingerprint: str
-    users: list[int]
-    items: list[int]
+    n_users: int
+    n_items: int
     genres: list[str]
     models: dict[str, _ModelEntry]
     info: dict[str, Any] = {}
@@ -156,7 +198,7 @@ def load_models(directory: Path, *, only: list[str] | None = None) -> TrainedMod
     """
     directory = Path(directory)
     meta = _read_meta(directory / META_FILE)
-    users, items = Vocabulary(meta.users), Vocabulary(meta.items)
+    users, items = _load_vocabularies(directory / VOCAB_FILE, meta)
     names = list(meta.models) if only is None else only
     models = {
         name: _load_one(directory, name, meta.models, len(users), len(items)) for name in names
@@ -224,9 +266,10 @@ def _load_one(
 def _read_arrays(path: Path, expected: Mapping[str, _ArraySpec] | None) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` file, never pickled objects.
 
-    With ``expected`` (meta.json's specs), the names must match and each array's shape and
-    dtype are checked from its .npy header before its data is read, so a damaged header
-    cannot make us allocate an absurd array.  Every member's CRC-32 is checked as it is read.
+    Each array's shape and dtype come from its .npy header before its data is touched; with
+    ``expected`` (meta.json's specs) the names, shapes and dtypes must match it, so a damaged
+    header cannot make us allocate an absurd array.  Arrays of ``MMAP_THRESHOLD_BYTES`` or
+    more are memory-mapped (``_map_member``); the others are read, their CRC-32 checked.
     """
     try:
         with zipfile.ZipFile(path) as archive:
@@ -235,38 +278,118 @@ def _read_arrays(path: Path, expected: Mapping[str, _ArraySpec] | None) -> dict[
                 raise ArtifactError(
                     f"{path}: arrays {sorted(members)} do not match meta.json {sorted(expected)}"
                 )
-            state = {}
+            state: dict[str, np.ndarray] = {}
             for key, member in members.items():
-                if expected is not None:
-                    with archive.open(member) as handle:
-                        _check_header(path, key, handle, expected[key])
                 with archive.open(member) as handle:
-                    state[key] = np.lib.format.read_array(handle, allow_pickle=False)
+                    header = _read_header(handle)
+                    header_size = handle.tell()
+                if expected is not None:
+                    _check_header(path, key, header, expected[key])
+                if header.nbytes >= max(MMAP_THRESHOLD_BYTES, 1):  # nothing to map in []
+                    info = archive.getinfo(member)
+                    state[key] = _map_member(path, key, info, header, header_size)
+                else:
+                    with archive.open(member) as handle:
+                        state[key] = np.lib.format.read_array(handle, allow_pickle=False)
     except _READ_ERRORS as error:
         raise ArtifactError(f"{path}: unreadable ({error})") from None
     return state
 
 
-def _check_header(path: Path, key: str, handle: IO[bytes], spec: _ArraySpec) -> None:
+@dataclass(frozen=True)
+class _Header:
+    """An .npy header: what the array is, before any of its data is read."""
+
+    shape: tuple[int, ...]
+    fortran_order: bool
+    dtype: np.dtype[Any]
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize  # Python ints: no overflow
+
+
+def _read_header(handle: IO[bytes]) -> _Header:
     version = np.lib.format.read_magic(handle)
     read_header = (
         np.lib.format.read_array_header_1_0
         if version == (1, 0)
         else np.lib.format.read_array_header_2_0
     )
-    shape, _, dtype = read_header(handle)
-    if list(shape) != spec.shape or dtype.str != spec.dtype:
+    shape, fortran_order, dtype = read_header(handle)
+    return _Header(tuple(shape), bool(fortran_order), dtype)
+
+
+def _check_header(path: Path, key: str, header: _Header, spec: _ArraySpec) -> None:
+    if list(header.shape) != spec.shape or header.dtype.str != spec.dtype:
         raise ArtifactError(
-            f"{path}: array {key!r} is {dtype.str}{list(shape)}, "
+            f"{path}: array {key!r} is {header.dtype.str}{list(header.shape)}, "
             f"meta.json says {spec.dtype}{spec.shape}"
         )
 
 
+#: A zip local file header: signature, then fixed fields; the name and "extra" field (zip64
+#: sizes) follow it, then the member's bytes (``zipfile`` does not expose where they start).
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+
+
+def _map_member(
+    path: Path, key: str, info: zipfile.ZipInfo, header: _Header, header_size: int
+) -> np.memmap[Any, np.dtype[Any]]:
+    """A read-only memmap over a stored member's array data (no CRC check: see the module
+    docstring); the member must be uncompressed, exactly the array's size, inside the file."""
+    if header.dtype.hasobject:
+        raise ArtifactError(f"{path}: array {key!r} holds Python objects")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ArtifactError(f"{path}: array {key!r} is compressed, so it cannot be mapped")
+    if info.file_size != header_size + header.nbytes or info.compress_size != info.file_size:
+        raise ArtifactError(
+            f"{path}: array {key!r} holds {info.file_size - header_size} bytes, "
+            f"its header says {header.nbytes}"
+        )
+    with path.open("rb") as raw:
+        raw.seek(info.header_offset)
+        signature, name_size, extra_size = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+        file_size = raw.seek(0, 2)
+    if signature != b"PK\x03\x04":
+        raise ArtifactError(f"{path}: array {key!r} has a damaged zip header")
+    offset = info.header_offset + _LOCAL_HEADER.size + name_size + extra_size + header_size
+    if offset + header.nbytes > file_size:
+        raise ArtifactError(f"{path}: truncated inside array {key!r}")
+    return np.memmap(
+        path,
+        dtype=header.dtype,
+        mode="r",
+        offset=offset,
+        shape=header.shape,
+        order="F" if header.fortran_order else "C",
+    )
+
+
+def _load_vocabularies(path: Path, meta: _Meta) -> tuple[Vocabulary, Vocabulary]:
+    """vocab.npz's sorted id arrays, kept as they are (mapped when large)."""
+    ids = _read_arrays(path, None)
+    try:
+        users, items = Vocabulary.from_sorted(ids["users"]), Vocabulary.from_sorted(ids["items"])
+    except (KeyError, ValueError) as error:
+        raise ArtifactError(f"{path}: inconsistent ({error})") from None
+    if (len(users), len(items)) != (meta.n_users, meta.n_items):
+        raise ArtifactError(
+            f"{path}: {len(users)} users and {len(items)} items, "
+            f"meta.json says {meta.n_users} and {meta.n_items}"
+        )
+    return users, items
+
+
 def _load_seen(path: Path, shape: tuple[int, int]) -> sp.csr_matrix:
+    """The interactions; a mapped matrix is checked for its lengths and indptr's ends only
+    (scipy's constructor does that), as a full check would read hundreds of millions of
+    entries, while a read one is checked whole."""
     parts = _read_arrays(path, None)
     try:
         seen = sp.csr_matrix((parts["data"], parts["indices"], parts["indptr"]), shape=shape)
-        seen.check_format(full_check=True)
+        if not any(isinstance(part, np.memmap) for part in parts.values()):
+            seen.check_format(full_check=True)
     except (KeyError, ValueError, TypeError) as error:
         raise ArtifactError(f"{path}: inconsistent ({error})") from None
     return seen

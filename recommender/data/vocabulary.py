@@ -20,6 +20,19 @@ class Vocabulary:
     def __init__(self, ids: npt.ArrayLike) -> None:
         self.ids: npt.NDArray[np.int64] = np.unique(np.asarray(ids, dtype=np.int64))
 
+    @classmethod
+    def from_sorted(cls, ids: npt.NDArray[np.int64]) -> Vocabulary:
+        """A vocabulary over ids already sorted and unique, kept as given (no sort, no copy),
+        so a memory-mapped id array stays mapped; ValueError unless 1-d int64 and strictly
+        increasing (one O(n) pass)."""
+        if not isinstance(ids, np.ndarray) or ids.ndim != 1 or ids.dtype != np.int64:
+            raise ValueError("vocabulary ids must be a 1-d int64 array")
+        if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            raise ValueError("vocabulary ids must be strictly increasing")
+        vocabulary = cls.__new__(cls)
+        vocabulary.ids = ids
+        return vocabulary
+
     def __len__(self) -> int:
         return int(self.ids.size)
 

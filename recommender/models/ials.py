@@ -143,6 +143,9 @@ class ImplicitALS(Recommender):
 
     def set_state(self, state: Mapping[str, npt.NDArray[np.generic]]) -> None:
         self.user_factors = np.asarray(state["user_factors"], dtype=np.float32)
-        self.item_factors = np.asarray(state["item_factors"], dtype=np.float32)
+        # implicit's fold-in solver takes only writable buffers, so read-only (memory-mapped)
+        # item factors are copied once here: they are catalog-sized and needed whole anyway.
+        item_factors = np.asarray(state["item_factors"], dtype=np.float32)
+        self.item_factors = np.require(item_factors, requirements=["C", "W"])
         self.item_count = np.asarray(state["item_count"], dtype=np.int64)
         self.n_users, self.n_items = self.user_factors.shape[0], self.item_factors.shape[0]

@@ -354,7 +354,7 @@ def test_a_full_disk_mid_save_keeps_the_old_directory(
 ) -> None:
     save_models(tmp_path / "m", trained)
     before = {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()}
-    monkeypatch.setattr(np, "savez", _disk_full)
+    monkeypatch.setattr(np.lib.format, "write_array", _disk_full)
     with pytest.raises(OutputError, match="No space left on device"):
         save_models(tmp_path / "m", trained)
     assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
@@ -367,7 +367,7 @@ def test_a_full_disk_while_caching_still_serves(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(np, "savez", _disk_full)
+    monkeypatch.setattr(np.lib.format, "write_array", _disk_full)
     with caplog.at_level(logging.WARNING, logger="moviebot.training"):
         served = ensure_trained(tiny_csv_dir, tmp_path / "models")
     assert {"popularity", "mf-sgd"} <= set(served.models)

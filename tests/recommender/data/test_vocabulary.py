@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from recommender.data import Vocabulary
 
@@ -30,3 +31,26 @@ def test_empty_vocabulary() -> None:
     assert vocab.index(np.array([], dtype=np.int64)).tolist() == []
     assert 1 not in vocab
     assert vocab == Vocabulary(np.array([], dtype=np.int64))
+
+
+def test_from_sorted_keeps_the_array_itself() -> None:
+    ids = np.array([3, 10, 11, 500], dtype=np.int64)
+    vocabulary = Vocabulary.from_sorted(ids)
+    assert vocabulary.ids is ids  # no sort, no copy: a mapped array stays mapped
+    assert vocabulary == Vocabulary([500, 3, 11, 10, 3])
+    assert vocabulary.index([11, 4]).tolist() == [2, -1]
+    assert len(Vocabulary.from_sorted(np.array([], dtype=np.int64))) == 0
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.array([3, 3, 4], dtype=np.int64),  # a duplicate
+        np.array([3, 2], dtype=np.int64),  # unsorted
+        np.array([1, 2], dtype=np.int32),  # not int64
+        np.array([[1, 2]], dtype=np.int64),  # not 1-d
+    ],
+)
+def test_from_sorted_refuses_what_it_cannot_trust(ids: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="vocabulary ids"):
+        Vocabulary.from_sorted(ids)
