@@ -40,6 +40,7 @@ __all__ = [
 log = logging.getLogger("moviebot.spark")
 
 MIN_JAVA = 17
+LOCAL_PARTITIONS_PER_CORE = 4
 LOG4J_FILE = Path(__file__).with_name("log4j2.properties")
 _VERSION = re.compile(r'version "(\d+)(?:\.(\d+))?')
 
@@ -57,7 +58,10 @@ class SparkOptions(BaseModel):
         None, description="spark.driver.memory, e.g. '4g' (local mode: the whole engine)."
     )
     shuffle_partitions: int | None = Field(
-        None, ge=1, description="spark.sql.shuffle.partitions (Spark's default: 200)."
+        None,
+        ge=1,
+        description="spark.sql.shuffle.partitions; default 4 per core on a local master, "
+        "Spark's own (200) on a cluster.",
     )
     checkpoint_dir: str | None = Field(
         None,
@@ -82,9 +86,21 @@ class SparkOptions(BaseModel):
         }
         if self.driver_memory:
             settings["spark.driver.memory"] = self.driver_memory
-        if self.shuffle_partitions:
-            settings["spark.sql.shuffle.partitions"] = str(self.shuffle_partitions)
+        partitions = self.shuffle_partitions or _local_partitions(self.master)
+        if partitions:
+            settings["spark.sql.shuffle.partitions"] = str(partitions)
         return {**settings, **self.conf}
+
+
+def _local_partitions(master: str) -> int | None:
+    """Shuffle partitions for a local master: a few per core.  Spark's default of 200 makes
+    every shuffle of a laptop-sized job schedule 200 tiny tasks (ML-100K: 100 s -> 30 s)."""
+    found = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master)
+    if not found:
+        return None  # a cluster: Spark's default, or what --spark-conf says
+    cores = found.group(1)
+    n = (os.cpu_count() or 1) if cores == "*" else int(cores or 1)
+    return LOCAL_PARTITIONS_PER_CORE * n
 
 
 def java_version(java: str) -> int | None:

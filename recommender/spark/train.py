@@ -209,8 +209,14 @@ def train_spark(
             str(staging / "seen")
         )
         users, seen = _stream_seen(staging / "seen", staging, n_users, n_ratings, items)
+        log.info(
+            "spark: %s interactions streamed into seen; fitting ALS %s",
+            f"{n_ratings:,}",
+            config.model_dump(exclude={"like_threshold", "dislike_weight"}),
+        )
         model = fit_als(ratings, config)
         fit_seconds = time.perf_counter() - started
+        log.info("spark: ALS fitted (%.1f s since the read began); exporting factors", fit_seconds)
         model.userFactors.orderBy("id").write.parquet(str(staging / "user_factors"))
         user_factors = np.lib.format.open_memmap(
             staging / "user_factors.npy", mode="w+", dtype=np.float32, shape=(n_users, model.rank)
