@@ -44,13 +44,14 @@ from recommender.models.spark_als import SparkALS, SparkALSConfig
 from recommender.spark import require_pyspark
 from recommender.spark.ratings import read_ratings
 from recommender.spark.session import SparkOptions, spark_session
+from recommender.training import model_dir_for
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.ml.recommendation import ALSModel
     from pyspark.sql import DataFrame
 
-__all__ = ["fit_als", "fit_matrix", "read_catalog", "train_spark", "weighted"]
+__all__ = ["export_model", "fit_als", "fit_matrix", "read_catalog", "train_spark", "weighted"]
 
 log = logging.getLogger("moviebot.spark")
 
@@ -165,20 +166,48 @@ def train_spark(
     """Read ``data_dir`` with Spark, fit ALS, write the model directory; returns its path."""
     require_pyspark()
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
     data_dir, model_root = Path(data_dir), Path(model_root)
     options, config = options or SparkOptions(), config or SparkALSConfig()
-    layout = detect_layout(data_dir)
-    fingerprint = dataset_fingerprint(data_dir)
+    detect_layout(data_dir)  # a folder that is not MovieLens data is said before Spark starts
     writable_dir(model_root, "the model folder (--model-dir / MOVIEBOT_MODEL_DIR)")
-    with (
-        spark_session(options) as spark,
-        tempfile.TemporaryDirectory(prefix=".spark-staging-", dir=model_root) as staging_name,
-    ):
-        staging = Path(staging_name)
+    with spark_session(options) as spark:
         started = time.perf_counter()
+        # read once: the statistics, the seen export and every ALS sweep's blocks reuse it
         ratings = read_ratings(spark, data_dir).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            log.info("spark: fitting ALS %s", config.model_dump())
+            model = fit_als(ratings, config)
+            seconds = time.perf_counter() - started
+            log.info("spark: ALS fitted in %.1f s (read included); exporting", seconds)
+            target = export_model(
+                model, ratings, data_dir, model_root, config, options, fit_seconds=seconds
+            )
+        finally:
+            ratings.unpersist()
+    log.info("spark: model directory %s", target)
+    return target
+
+
+def export_model(
+    model: ALSModel,
+    ratings: DataFrame,
+    data_dir: Path,
+    model_root: Path,
+    config: SparkALSConfig,
+    options: SparkOptions,
+    *,
+    fit_seconds: float | None = None,
+) -> Path:
+    """Write the model directory of a fitted ALS ``model`` and the ``ratings`` it was fitted
+    on (``read_ratings(spark, data_dir)``) under ``model_root``; returns its path."""
+    from pyspark.sql import functions as F
+
+    spark = ratings.sparkSession
+    layout = detect_layout(data_dir)
+    writable_dir(model_root, "the model folder (--model-dir / MOVIEBOT_MODEL_DIR)")
+    with tempfile.TemporaryDirectory(prefix=".spark-staging-", dir=model_root) as staging_name:
+        staging = Path(staging_name)
         totals = ratings.agg(
             F.count(F.lit(1)).alias("n"),
             F.countDistinct("user").alias("users"),
@@ -186,9 +215,7 @@ def train_spark(
         ).first()
         assert totals is not None  # an aggregate always has one row
         n_ratings, n_users = int(totals["n"]), int(totals["users"])
-        log.info(
-            "spark: read %s ratings of %s users from %s", f"{n_ratings:,}", f"{n_users:,}", data_dir
-        )
+        log.info("spark: %s ratings of %s users", f"{n_ratings:,}", f"{n_users:,}")
         per_item = (
             ratings.groupBy("item")
             .agg(
@@ -209,22 +236,12 @@ def train_spark(
             str(staging / "seen")
         )
         users, seen = _stream_seen(staging / "seen", staging, n_users, n_ratings, items)
-        log.info(
-            "spark: %s interactions streamed into seen; fitting ALS %s",
-            f"{n_ratings:,}",
-            config.model_dump(exclude={"like_threshold", "dislike_weight"}),
-        )
-        model = fit_als(ratings, config)
-        fit_seconds = time.perf_counter() - started
-        log.info("spark: ALS fitted (%.1f s since the read began); exporting factors", fit_seconds)
         model.userFactors.orderBy("id").write.parquet(str(staging / "user_factors"))
-        user_factors = np.lib.format.open_memmap(
-            staging / "user_factors.npy", mode="w+", dtype=np.float32, shape=(n_users, model.rank)
-        )
+        user_factors = _memmap(staging / "user_factors.npy", np.float32, (n_users, model.rank))
         _stream_factors(staging / "user_factors", users.ids, user_factors)
         item_factors = _factor_matrix(model.itemFactors.toArrow(), items.ids, model.rank)
-        ratings.unpersist()
-
+        log.info("spark: seen and user factors streamed into %s", staging)
+        fingerprint = dataset_fingerprint(data_dir)
         trained = TrainedModels(
             users=users,
             items=items,
@@ -241,11 +258,8 @@ def train_spark(
             genres=_genres(data_dir, layout, catalog),
             info=_info(spark, options, config, data_dir, layout, fit_seconds),
         )
-        from recommender.training import model_dir_for
-
         target = save_models(model_dir_for(model_root, fingerprint), trained)
-        del user_factors, seen  # close the memmaps before the staging folder goes
-    log.info("spark: model directory %s", target)
+        del trained, user_factors, seen  # close the memmaps before the staging folder goes
     return target
 
 
@@ -395,7 +409,7 @@ def _info(
     config: SparkALSConfig,
     data_dir: Path,
     layout: str,
-    fit_seconds: float,
+    fit_seconds: float | None,
 ) -> dict[str, Any]:
     context = spark.sparkContext
     return {
@@ -409,5 +423,5 @@ def _info(
         "checkpoint_dir": options.checkpoint_dir,
         "dataset": Path(data_dir).resolve().name,
         "layout": layout,
-        "seconds": round(fit_seconds, 2),
+        "fit_seconds": None if fit_seconds is None else round(fit_seconds, 2),
     }
