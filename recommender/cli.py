@@ -181,6 +181,11 @@ def _train_on_spark(args: argparse.Namespace) -> int:
     from recommender.spark import require_pyspark
 
     require_pyspark()  # before any work: one line and exit 2 without the extra
+    if args.models or args.no_validate:
+        raise ConfigError(
+            "--models and --no-validate are for --engine local; the Spark engine trains "
+            "spark-als, popularity and content, with no validation run"
+        )
     from recommender.data.movielens import dataset_fingerprint
     from recommender.models.spark_als import SparkALSConfig
     from recommender.spark.session import SparkOptions

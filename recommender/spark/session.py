@@ -152,6 +152,11 @@ def spark_session(options: SparkOptions | None = None) -> Iterator[SparkSession]
     active = SparkSession.getActiveSession()
     if active is not None:
         _configure(active, options)
+        log.info(
+            "spark: reusing this process's session (master %s, app %s)",
+            active.sparkContext.master,
+            active.sparkContext.applicationId,
+        )
         yield active
         return
     require_java()

@@ -89,3 +89,12 @@ def test_bad_spark_options_are_usage_errors(
         main(["train", "--engine", "spark", "--spark-conf", "no-equals-sign"])
     assert caught.value.code == 2
     assert "is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_local_engine_options_with_the_spark_engine_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pytest.importorskip("pyspark", reason="needs the spark extra: uv sync --extra spark")
+    argv = ["train", "--engine", "spark", "--models", "ease", "--model-dir", str(tmp_path)]
+    assert main([*argv, "--data-dir", str(tmp_path / "nowhere")]) == 2
+    assert "--models and --no-validate are for --engine local" in capsys.readouterr().err
