@@ -36,7 +36,7 @@ from recommender.models._interactions import (
     preference_matrix,
     scores_with_fallback,
 )
-from recommender.models.base import IndexArray, ProgressFn, Recommender, State
+from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
 
 __all__ = ["SparkALS", "SparkALSConfig", "fold_in_factors", "gram"]
 
@@ -135,6 +135,14 @@ class SparkALS(Recommender):
         self.item_count = np.zeros(0, dtype=np.int64)
         self._gram: npt.NDArray[np.float64] | None = None
         self._unit_items: npt.NDArray[np.float32] | None = None
+
+    @classmethod
+    def check_size(cls, config: ModelConfig, n_users: int, n_items: int, nnz: int) -> None:
+        """Fitting needs pyspark: said before any model of a run is fitted (the size itself is
+        Spark's to handle)."""
+        from recommender.spark import require_pyspark
+
+        require_pyspark()
 
     def _fit(self, train: sp.csr_matrix, progress: ProgressFn | None) -> None:
         from recommender.spark.train import fit_matrix  # needs pyspark; serving does not

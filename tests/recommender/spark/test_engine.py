@@ -98,3 +98,20 @@ def test_local_engine_options_with_the_spark_engine_are_one_line(
     argv = ["train", "--engine", "spark", "--models", "ease", "--model-dir", str(tmp_path)]
     assert main([*argv, "--data-dir", str(tmp_path / "nowhere")]) == 2
     assert "--models and --no-validate are for --engine local" in capsys.readouterr().err
+
+
+def test_evaluating_spark_als_without_pyspark_is_one_line_before_any_fit(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tiny_csv_dir: Path,
+) -> None:
+    from recommender.models.popularity import BayesianPopularity
+
+    def no_fit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was fitted before spark-als was refused")
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setattr(BayesianPopularity, "_fit", no_fit)
+    argv = ["evaluate", "--models", "popularity,spark-als", "--data-dir", str(tiny_csv_dir)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"moviebot: error: {INSTALL_HINT}\n"
