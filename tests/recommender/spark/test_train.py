@@ -169,3 +169,21 @@ def test_train_command_then_chat_recommend_and_similar_serve_it_without_retraini
     answer = capsys.readouterr().out
     assert "Noted: Movie 4" in answer
     assert "ranked for you by spark-als" in answer or "because you liked Movie 4" in answer
+
+
+@pytest.mark.parametrize("dislike_weight", [0.2, 0.0])
+def test_weights_are_our_preference_weights(spark: SparkSession, dislike_weight: float) -> None:
+    """liked (>= like_threshold) = 1, below = dislike_weight, weight 0 dropped: the weights
+    ``preference_matrix`` gives our iALS (Spark's confidence is then 1 + alpha·w)."""
+    from recommender.spark.train import weighted
+
+    stars = [5.0, 4.0, 3.5, 1.0]
+    rows = spark.createDataFrame(
+        [(1, i, s) for i, s in enumerate(stars)], "user INT, item INT, rating FLOAT"
+    )
+    config = SparkALSConfig(dislike_weight=dislike_weight)
+    found = {r["item"]: r["weight"] for r in weighted(rows, config).collect()}
+    matrix = sp.csr_matrix(np.array([stars], dtype=np.float32))
+    ours = preference_matrix(matrix, config.like_threshold, config.dislike_weight)
+    assert found == pytest.approx(dict(zip(ours.indices.tolist(), ours.data.tolist(), strict=True)))
+    assert len(found) == (4 if dislike_weight else 2)
