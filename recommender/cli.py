@@ -14,7 +14,9 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from recommender.data.synth import MAX_RATINGS
 from recommender.errors import ConfigError, DataError, DownloadError
@@ -38,6 +40,7 @@ __all__ = [
     "write_error",
 ]
 
+_Settings = TypeVar("_Settings", bound=BaseModel)
 DATASETS = ("ml-100k", "ml-latest-small", "ml-1m", "ml-25m", "ml-32m")
 
 
@@ -192,18 +195,18 @@ def _train_on_spark(args: argparse.Namespace) -> int:
     from recommender.spark.train import train_spark
     from recommender.training import load_tuned_params
 
+    blocks = {"num_user_blocks": args.num_blocks, "num_item_blocks": args.num_blocks}
+    chosen = {**(blocks if args.num_blocks else {}), **dict(args.als_param or [])}
+    options = _spark_settings(
+        SparkOptions,
+        master=args.master,
+        checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
+        conf=dict(args.spark_conf or []),
+    )
+    _spark_settings(SparkALSConfig, **chosen)  # bad values are said before the data is read
     data_dir, model_root = data_dir_of(args), model_dir_of(args)
     tuned = load_tuned_params(model_root, dataset_fingerprint(data_dir)).get("spark-als", {})
-    blocks = {"num_user_blocks": args.num_blocks, "num_item_blocks": args.num_blocks}
-    try:
-        config = SparkALSConfig(**{**tuned, **(blocks if args.num_blocks else {})})
-        options = SparkOptions(
-            master=args.master,
-            checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
-            conf=dict(args.spark_conf or []),
-        )
-    except ValueError as error:  # pydantic's ValidationError
-        raise ConfigError(f"train --engine spark: {error}") from None
+    config = _spark_settings(SparkALSConfig, **{**tuned, **chosen})
     stderr.print(f"training spark-als on Spark ({options.master}) from {data_dir}")
     spark_log = logging.getLogger("moviebot.spark")  # what ran where, each step, on stderr
     handler = logging.StreamHandler(sys.stderr)
@@ -218,8 +221,19 @@ def _train_on_spark(args: argparse.Namespace) -> int:
     return 0
 
 
-def spark_setting(text: str) -> tuple[str, str]:
-    """A --spark-conf KEY=VALUE pair."""
+def _spark_settings(kind: type[_Settings], **values: object) -> _Settings:
+    """``kind(**values)``, a bad value one ConfigError line (pydantic converts the strings
+    given on the command line)."""
+    try:
+        return kind(**values)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ConfigError(f"train --engine spark: {where}: {problem['msg']}") from None
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """A KEY=VALUE option (--spark-conf, --als-param)."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
@@ -344,10 +358,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     spark.add_argument(
         "--spark-conf",
-        type=spark_setting,
+        type=key_value,
         action="append",
         metavar="KEY=VALUE",
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
+    )
+    spark.add_argument(
+        "--als-param",
+        type=key_value,
+        action="append",
+        metavar="KEY=VALUE",
+        help="an ALS hyper-parameter: factors, regularization, alpha, iterations, seed, "
+        "like_threshold, dislike_weight, checkpoint_interval (repeatable)",
     )
     spark.add_argument(
         "--num-blocks",

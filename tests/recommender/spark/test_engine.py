@@ -89,6 +89,17 @@ def test_bad_spark_options_are_usage_errors(
         main(["train", "--engine", "spark", "--spark-conf", "no-equals-sign"])
     assert caught.value.code == 2
     assert "is not KEY=VALUE" in capsys.readouterr().err
+    pytest.importorskip("pyspark", reason="needs the spark extra: uv sync --extra spark")
+    where = ["--data-dir", str(tmp_path / "nowhere"), "--model-dir", str(tmp_path / "m")]
+    for param, problem in [
+        ("factors=0", "factors: Input should be greater than or equal to 1"),
+        ("rank=8", "rank: Extra inputs are not permitted"),
+        ("alpha=lots", "alpha: Input should be a valid number"),
+    ]:
+        assert main(["train", "--engine", "spark", "--als-param", param, *where]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"moviebot: error: train --engine spark: {problem}")
+        assert err.count("\n") == 1
 
 
 def test_local_engine_options_with_the_spark_engine_are_one_line(
