@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from recommender.data.synth import MAX_RATINGS
-from recommender.errors import DataError, DownloadError
+from recommender.errors import ConfigError, DataError, DownloadError
 from recommender.fileio import writable_dir, writable_file
 from recommender.paths import DEFAULT_DATASET, cache_root, default_data_dir, default_model_dir
 from recommender.progress import fit_progress, stderr
@@ -37,6 +40,7 @@ __all__ = [
     "write_error",
 ]
 
+_Settings = TypeVar("_Settings", bound=BaseModel)
 DATASETS = ("ml-100k", "ml-latest-small", "ml-1m", "ml-25m", "ml-32m")
 
 
@@ -154,6 +158,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        return _train_on_spark(args)
     from recommender.artifacts import save_models
     from recommender.data import load_dataset
     from recommender.training import describe_choice, load_tuned_params, model_dir_for, train_models
@@ -171,6 +177,67 @@ def cmd_train(args: argparse.Namespace) -> int:
     target = save_models(model_dir_for(model_root, dataset.fingerprint), trained)
     print(target)
     return 0
+
+
+def _train_on_spark(args: argparse.Namespace) -> int:
+    """``train --engine spark``: Spark's ALS as the ranker, exported as a model directory."""
+    from recommender.spark import require_pyspark
+
+    require_pyspark()  # before any work: one line and exit 2 without the extra
+    if args.models or args.no_validate:
+        raise ConfigError(
+            "--models and --no-validate are for --engine local; the Spark engine trains "
+            "spark-als, popularity and content, with no validation run"
+        )
+    from recommender.data.movielens import dataset_fingerprint
+    from recommender.models.spark_als import SparkALSConfig
+    from recommender.spark.session import SparkOptions
+    from recommender.spark.train import train_spark
+    from recommender.training import load_tuned_params
+
+    blocks = {"num_user_blocks": args.num_blocks, "num_item_blocks": args.num_blocks}
+    chosen = {**(blocks if args.num_blocks else {}), **dict(args.als_param or [])}
+    options = _spark_settings(
+        SparkOptions,
+        master=args.master,
+        checkpoint_dir=str(args.checkpoint_dir) if args.checkpoint_dir else None,
+        conf=dict(args.spark_conf or []),
+    )
+    _spark_settings(SparkALSConfig, **chosen)  # bad values are said before the data is read
+    data_dir, model_root = data_dir_of(args), model_dir_of(args)
+    tuned = load_tuned_params(model_root, dataset_fingerprint(data_dir)).get("spark-als", {})
+    config = _spark_settings(SparkALSConfig, **{**tuned, **chosen})
+    stderr.print(f"training spark-als on Spark ({options.master}) from {data_dir}")
+    spark_log = logging.getLogger("moviebot.spark")  # what ran where, each step, on stderr
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    spark_log.addHandler(handler)
+    spark_log.setLevel(logging.INFO)
+    try:
+        target = train_spark(data_dir, model_root, options, config)
+    finally:
+        spark_log.removeHandler(handler)
+    print(target)
+    return 0
+
+
+def _spark_settings(kind: type[_Settings], **values: object) -> _Settings:
+    """``kind(**values)``, a bad value one ConfigError line (pydantic converts the strings
+    given on the command line)."""
+    try:
+        return kind(**values)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ConfigError(f"train --engine spark: {where}: {problem['msg']}") from None
+
+
+def key_value(text: str) -> tuple[str, str]:
+    """A KEY=VALUE option (--spark-conf, --als-param)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -274,6 +341,45 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--no-validate",
         action="store_true",
         help="skip choosing the ranker on validation (serve the first candidate that fits)",
+    )
+    spark = p.add_argument_group(
+        "Spark engine", "train Spark MLlib's ALS as the ranker (needs the spark extra, Java 17+)"
+    )
+    spark.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="local: every model in this process (default); spark: ALS on Apache Spark",
+    )
+    spark.add_argument(
+        "--master",
+        default="local[2]",
+        help="Spark master: local[N] (default local[2]), spark://HOST:7077, yarn, k8s://URL",
+    )
+    spark.add_argument(
+        "--spark-conf",
+        type=key_value,
+        action="append",
+        metavar="KEY=VALUE",
+        help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
+    )
+    spark.add_argument(
+        "--als-param",
+        type=key_value,
+        action="append",
+        metavar="KEY=VALUE",
+        help="an ALS hyper-parameter: factors, regularization, alpha, iterations, seed, "
+        "like_threshold, dislike_weight, checkpoint_interval (repeatable)",
+    )
+    spark.add_argument(
+        "--num-blocks",
+        type=positive_int,
+        help="ALS numUserBlocks and numItemBlocks (default 10; about the cluster's cores)",
+    )
+    spark.add_argument(
+        "--checkpoint-dir",
+        help="checkpoint folder every executor can write (e.g. hdfs://...): truncates ALS's "
+        "lineage every checkpoint_interval iterations",
     )
     p.set_defaults(handler=cmd_train, writes_models=True)
 

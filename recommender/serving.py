@@ -4,7 +4,8 @@ Implicit-style calls on a loaded ``TrainedModels`` (the chat tools and the CLI b
 
 * ``recommend(user, k)`` — personal picks for a dataset user id, or for a person outside the
   data from their ratings ``{movie id: stars}`` folded into the ranking model (no retraining);
-* ``similar_items(movie_id, k)`` — content similarity blended with item-item CF;
+* ``similar_items(movie_id, k)`` — content similarity blended with item-item CF (item-kNN, or
+  where a directory has none, e.g. a Spark-trained one, the ranker's own item similarity);
 * ``popular(k)`` — the Bayesian-average ranking among films with enough ratings.
 
 Each takes ``exclude`` (movie ids never to return) and ``filter`` (an ``ItemFilter``), both
@@ -44,6 +45,9 @@ SIMILAR_CF_SHRINK = 200.0
 MIN_RATINGS_FOR_POPULAR = 10
 #: A rating at or above this is a "liked" film a personal pick can be explained by.
 LIKED_STARS = 4.0
+#: Neighbours asked of a ranker's own ``similar_items`` when there is no item-kNN model (as
+#: many as item-kNN keeps by default).
+CF_NEIGHBOURS = 400
 #: How hard "not for me" films push their likes down: their fold-in scores, scaled to the
 #: person's own, are subtracted at this weight.  Weak on purpose: one dismissed film should
 #: not empty a genre.  (A low star rating cannot say this: the implicit rankers read any
@@ -339,24 +343,40 @@ class MovieRecommender:
         content = self.trained["content"]
         content_sim = (content.item_vectors @ content.item_vectors[item].T).toarray().ravel()  # type: ignore[attr-defined]
         n = int(self.catalog.rating_counts[item])
-        if n < MIN_RATINGS_FOR_CF or "item-knn" not in self.trained.models:
+        found = self._cf_neighbours(item) if n >= MIN_RATINGS_FOR_CF else None
+        if found is None:
             return content_sim.astype(np.float32)
-        knn = self.trained["item-knn"]
-        neighbours, sims = knn.similar_items(item, knn.config.max_neighbors)  # type: ignore[attr-defined]
+        neighbours, sims = found
         cf_sim = np.zeros(len(self.catalog), dtype=np.float32)
         cf_sim[neighbours] = sims
         weight = n / (n + SIMILAR_CF_SHRINK)  # trust CF more as rating evidence grows
         return (weight * cf_sim + (1.0 - weight) * content_sim).astype(np.float32)
 
+    def _cf_neighbours(
+        self, item: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None:
+        """``item``'s collaborative neighbours (indices, similarities), most similar first:
+        item-kNN's when the directory has one, else the ranker's own ``similar_items`` (a
+        Spark-trained directory: cosine over ALS item factors), else None."""
+        knn = self.trained.models.get("item-knn")
+        if knn is not None:
+            found: tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
+            found = knn.similar_items(item, knn.config.max_neighbors)  # type: ignore[attr-defined]
+            return found
+        similar = getattr(self.trained.models.get(self.ranker), "similar_items", None)
+        return similar(item, CF_NEIGHBOURS) if callable(similar) else None
+
     def _because(self, top: npt.NDArray[np.int64], liked: npt.NDArray[np.integer]) -> list[str]:
         """Per pick: the liked film among its CF neighbours, else the ranker's name."""
         fallback = f"ranked for you by {self.ranker}"
-        if liked.size == 0 or "item-knn" not in self.trained.models:
+        if liked.size == 0:
             return [fallback] * top.size
-        knn = self.trained["item-knn"]
         reasons = []
         for item in top.tolist():
-            neighbours, _ = knn.similar_items(item, knn.config.max_neighbors)  # type: ignore[attr-defined]
+            found = self._cf_neighbours(item)
+            if found is None:
+                return [fallback] * top.size
+            neighbours = found[0]
             overlap = neighbours[np.isin(neighbours, liked)]
             reasons.append(
                 f"because you liked {self.catalog.titles[int(overlap[0])]}"

@@ -26,7 +26,10 @@ _REGISTRY: dict[str, str] = {
     "content": "recommender.models.content:ContentTfidf",
 }
 
+#: The default evaluation list and the model contract tests: every registered model except
+#: those needing an optional extra (spark-als: pyspark and a JVM; ask for it by name).
 MODEL_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+_REGISTRY["spark-als"] = "recommender.models.spark_als:SparkALS"
 
 
 def get_model_class(name: str) -> type[Recommender]:
@@ -34,7 +37,7 @@ def get_model_class(name: str) -> type[Recommender]:
     try:
         module_name, class_name = _REGISTRY[name].split(":")
     except KeyError:
-        raise ConfigError(f"unknown model {name!r}; choose from {', '.join(MODEL_NAMES)}") from None
+        raise ConfigError(f"unknown model {name!r}; choose from {', '.join(_REGISTRY)}") from None
     cls: type[Recommender] = getattr(importlib.import_module(module_name), class_name)
     return cls
 

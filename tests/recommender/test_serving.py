@@ -208,3 +208,61 @@ def test_a_dismissed_film_is_never_listed_and_its_likes_move_down(
     if isinstance(user, dict):
         rated_low = scores_by_id(service.recommend({**user, disliked: 1.0}, everything))
         assert np.mean([rated_low[m] - before[m] for m in near]) > 0
+
+
+# ---------------------------------------------------------------------------- no item-kNN
+
+
+@pytest.fixture(scope="module")
+def factor_service(service: MovieRecommender) -> MovieRecommender:
+    """A directory as ``train --engine spark`` writes it: no item-kNN (nor MF), the ranker a
+    SparkALS whose factors (here iALS's, fitted on the same data) give item similarity."""
+    from dataclasses import replace
+
+    from recommender.models import make_model
+    from recommender.models.spark_als import SparkALS, SparkALSConfig
+
+    trained = service.trained
+    ials = make_model("ials", factors=8, iterations=10).fit(trained.seen)
+    ranker = SparkALS(SparkALSConfig(factors=8))
+    ranker.set_state(ials.get_state())
+    ranker.mark_loaded(ials.n_users, ials.n_items)
+    models = {n: m for n, m in trained.models.items() if n in ("popularity", "content")}
+    return MovieRecommender(
+        replace(
+            trained,
+            models={**models, "spark-als": ranker},
+            info={**trained.info, "ranker": "spark-als"},
+        )
+    )
+
+
+def test_without_item_knn_similar_blends_content_with_the_rankers_item_similarity(
+    factor_service: MovieRecommender,
+) -> None:
+    from recommender.serving import CF_NEIGHBOURS, SIMILAR_CF_SHRINK
+
+    trained, catalog = factor_service.trained, factor_service.catalog
+    movie = 502
+    item = catalog.index_of(movie)
+    vectors = trained["content"].item_vectors  # type: ignore[attr-defined]
+    content = (vectors @ vectors[item].T).toarray().ravel()
+    neighbours, sims = trained["spark-als"].similar_items(item, CF_NEIGHBOURS)  # type: ignore[attr-defined]
+    cf = np.zeros(len(catalog))
+    cf[neighbours] = sims
+    n = catalog.rating_counts[item]
+    weight = n / (n + SIMILAR_CF_SHRINK)
+    expected = weight * cf + (1 - weight) * content
+    expected[item] = -np.inf
+    picks = factor_service.similar_items(movie, 5)
+    assert picks.ids.tolist() == catalog.ids[np.argsort(-expected, kind="stable")[:5]].tolist()
+    np.testing.assert_allclose(picks.scores, np.sort(expected)[::-1][:5], rtol=1e-5)
+
+
+def test_without_item_knn_because_you_liked_uses_the_rankers_neighbours(
+    factor_service: MovieRecommender,
+) -> None:
+    picks = factor_service.recommend(1002, 5)
+    liked = [r for r in picks.reasons if r.startswith("because you liked ")]
+    assert liked, picks.reasons
+    assert all(r.predicted_rating is None for r in factor_service.results(picks))  # no MF
