@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_JAVA",
     "SparkOptions",
+    "checkpoints",
     "java_version",
     "quiet_failures",
     "require_java",
@@ -66,7 +68,8 @@ class SparkOptions(BaseModel):
     checkpoint_dir: str | None = Field(
         None,
         description="SparkContext checkpoint folder (a path every executor can write, e.g. on "
-        "HDFS); ALS truncates its lineage there every checkpoint_interval iterations.",
+        "HDFS); ALS truncates its lineage there every checkpoint_interval iterations.  None: "
+        "a temporary folder, made and deleted for each fit (``checkpoints``).",
     )
     ui: bool = Field(False, description="Start Spark's web UI (port 4040).")
     conf: dict[str, str] = Field(
@@ -188,6 +191,32 @@ def spark_session(options: SparkOptions | None = None) -> Iterator[SparkSession]
         yield spark
     finally:
         spark.stop()
+
+
+@contextmanager
+def checkpoints(
+    spark: SparkSession, options: SparkOptions, near: Path | None = None
+) -> Iterator[str]:
+    """A checkpoint folder set on ``spark`` for one fit; yields its path.
+
+    Spark ignores ALS's checkpointInterval without one, and the lineage that then grows with
+    every sweep ends in a StackOverflowError after a few dozen iterations.  ``options``'s
+    folder if it names one; else a temporary folder, deleted afterwards: under the system's
+    temp on a local master, under ``near`` (a folder every executor sees, such as the model
+    folder) on a cluster.
+    """
+    if options.checkpoint_dir:
+        spark.sparkContext.setCheckpointDir(options.checkpoint_dir)
+        yield options.checkpoint_dir
+        return
+    local = _local_partitions(spark.sparkContext.master or "local") is not None
+    with tempfile.TemporaryDirectory(
+        prefix=".spark-checkpoints-", dir=None if local or near is None else near
+    ) as folder:
+        # set for every fit: a session reused from an earlier fit may point at a deleted folder
+        spark.sparkContext.setCheckpointDir(folder)
+        log.debug("spark: checkpoints in %s", folder)
+        yield folder
 
 
 @contextmanager

@@ -43,7 +43,7 @@ from recommender.models.popularity import BayesianPopularity, bayesian_average
 from recommender.models.spark_als import SparkALS, SparkALSConfig
 from recommender.spark import require_pyspark
 from recommender.spark.ratings import read_ratings
-from recommender.spark.session import SparkOptions, spark_session
+from recommender.spark.session import SparkOptions, checkpoints, spark_session
 from recommender.training import model_dir_for
 
 if TYPE_CHECKING:
@@ -113,9 +113,11 @@ def fit_matrix(
             "rating": pa.array(coo.data.astype(np.float32)),
         }
     )
+    options = options or SparkOptions(app_name="moviebot-spark-als")
     with (
-        spark_session(options or SparkOptions(app_name="moviebot-spark-als")) as spark,
+        spark_session(options) as spark,
         tempfile.TemporaryDirectory(prefix="moviebot-spark-") as folder,
+        checkpoints(spark, options),
     ):
         # through a parquet file Spark reads itself, not inlined into its tasks
         path = Path(folder) / "ratings.parquet"
@@ -177,12 +179,14 @@ def train_spark(
         ratings = read_ratings(spark, data_dir).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             log.info("spark: fitting ALS %s", config.model_dump())
-            model = fit_als(ratings, config)
-            seconds = time.perf_counter() - started
-            log.info("spark: ALS fitted in %.1f s (read included); exporting", seconds)
-            target = export_model(
-                model, ratings, data_dir, model_root, config, options, fit_seconds=seconds
-            )
+            # the folder outlives the export: the factors it reads may come from checkpoints
+            with checkpoints(spark, options, near=model_root):
+                model = fit_als(ratings, config)
+                seconds = time.perf_counter() - started
+                log.info("spark: ALS fitted in %.1f s (read included); exporting", seconds)
+                target = export_model(
+                    model, ratings, data_dir, model_root, config, options, fit_seconds=seconds
+                )
         finally:
             ratings.unpersist()
     log.info("spark: model directory %s", target)
@@ -337,7 +341,7 @@ def _stream_seen(
         )
     np.cumsum(indptr, out=indptr)
     seen = sp.csr_matrix((data, indices, indptr), shape=(n_users, len(items)), copy=False)
-    return Vocabulary(user_ids), seen
+    return Vocabulary.from_sorted(user_ids), seen  # sorted as streamed: stays on disk
 
 
 def _stream_factors(

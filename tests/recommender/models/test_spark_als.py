@@ -185,3 +185,18 @@ def test_our_evaluator_runs_spark_als_beside_ials(
     # two taste groups: factors find them, item counts cannot
     assert als.ndcg > count.ndcg + 0.1
     assert als.ndcg > 0.8 * ials.ndcg
+
+
+@pytest.mark.spark
+def test_a_long_fit_checkpoints_instead_of_overflowing_the_stack(
+    spark: SparkSession,  # noqa: F811
+    tiny_train: sp.csr_matrix,
+) -> None:
+    """ALS's lineage grows with every sweep; without a checkpoint folder Spark ignores
+    checkpointInterval and a few dozen sweeps die of a StackOverflowError in the executor.
+    A fit must checkpoint somewhere even when nobody named a folder."""
+    config = SparkALSConfig(
+        factors=4, iterations=30, checkpoint_interval=5, num_user_blocks=2, num_item_blocks=2
+    )
+    model = SparkALS(config).fit(tiny_train)
+    assert np.isfinite(model.user_factors).all() and np.abs(model.user_factors).max() > 0
