@@ -57,13 +57,9 @@ def make_ratings(
     return ratings, movies
 
 
-def tiny_toolbox(titles: list[str], fingerprint: str = "tiny") -> Toolbox:
-    """Tools over models trained on 80 synthetic users x 40 movies, the first movies renamed
-    to ``titles`` so title resolution has real names to work with."""
-    ratings, movies = make_ratings(np.random.default_rng(7), n_users=80, n_items=40, per_user=20)
-    movies = movies.copy()
-    movies.loc[: len(titles) - 1, "title"] = titles
-    dataset = Dataset(
+def synthetic_dataset(ratings: pd.DataFrame, movies: pd.DataFrame, fingerprint: str) -> Dataset:
+    """``make_ratings`` output as a Dataset (CSV layout, the test genres), keyed ``fingerprint``."""
+    return Dataset(
         ratings=ratings,
         movies=movies,
         genres=GENRES,
@@ -71,7 +67,15 @@ def tiny_toolbox(titles: list[str], fingerprint: str = "tiny") -> Toolbox:
         path=Path("tiny"),
         fingerprint=fingerprint,
     )
-    return Toolbox.from_trained(train_models(dataset))
+
+
+def tiny_toolbox(titles: list[str], fingerprint: str = "tiny") -> Toolbox:
+    """Tools over models trained on 80 synthetic users x 40 movies, the first movies renamed
+    to ``titles`` so title resolution has real names to work with."""
+    ratings, movies = make_ratings(np.random.default_rng(7), n_users=80, n_items=40, per_user=20)
+    movies = movies.copy()
+    movies.loc[: len(titles) - 1, "title"] = titles
+    return Toolbox.from_trained(train_models(synthetic_dataset(ratings, movies, fingerprint)))
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ import scipy.sparse as sp
 
 from recommender import artifacts
 from recommender.artifacts import TrainedModels, load_models, save_models
-from recommender.data import Dataset, Vocabulary
+from recommender.data import Vocabulary
 from recommender.errors import ArtifactError, ModelError
 from recommender.models import MODEL_NAMES, make_model
 from recommender.serving import ItemList, MovieRecommender
 from recommender.training import ensure_trained, train_models
-from tests.conftest import GENRES, make_ratings
+from tests.conftest import make_ratings, synthetic_dataset
 
 
 def mapped(array: np.ndarray) -> bool:
@@ -42,14 +42,7 @@ def map_everything(monkeypatch: pytest.MonkeyPatch) -> None:
 def every_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding every registered model, fitted on a small synthetic dataset."""
     ratings, movies = make_ratings(np.random.default_rng(5), n_users=70, n_items=40, per_user=15)
-    dataset = Dataset(
-        ratings=ratings,
-        movies=movies,
-        genres=GENRES,
-        layout="csv",
-        path=Path("tiny"),
-        fingerprint="mapped",
-    )
+    dataset = synthetic_dataset(ratings, movies, "mapped")
     trained = train_models(dataset, names=list(MODEL_NAMES), validate=False)
     return save_models(tmp_path_factory.mktemp("models") / "m", trained)
 

@@ -8,17 +8,15 @@ Expected counts are worked out from the films' own fields, not from ``Catalog.ma
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from recommender.catalog import ItemFilter, Movie
-from recommender.data import Dataset
 from recommender.errors import ConfigError
 from recommender.serving import ItemList, MovieRecommender
 from recommender.training import train_models
-from tests.conftest import GENRES, make_ratings
+from tests.conftest import make_ratings, synthetic_dataset
 
 K = 5
 # item i (movie id 501 + i) is tagged "zombies" when i % 4 == 0, "time travel" when i % 5 == 0
@@ -35,14 +33,7 @@ def service() -> MovieRecommender:
     ]
     movies["imdb_id"] = [f"tt{i:07d}" for i in range(len(movies))]
     movies.loc[movies["movie_id"] == COPY, ["title", "year"]] = ("Movie 0 (1980)", 1980)
-    dataset = Dataset(
-        ratings=ratings,
-        movies=movies,
-        genres=GENRES,
-        layout="csv",
-        path=Path("tiny"),
-        fingerprint="serving",
-    )
+    dataset = synthetic_dataset(ratings, movies, "serving")
     return MovieRecommender(train_models(dataset))
 
 
