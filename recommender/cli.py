@@ -379,7 +379,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     spark.add_argument(
         "--checkpoint-dir",
         help="checkpoint folder every executor can write (e.g. hdfs://...): truncates ALS's "
-        "lineage every checkpoint_interval iterations",
+        "lineage every checkpoint_interval iterations; default a temporary folder per fit, "
+        "deleted afterwards (under --model-dir on a cluster)",
     )
     p.set_defaults(handler=cmd_train, writes_models=True)
 
