@@ -25,12 +25,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from recommender.data.dataset import Dataset, Layout
 from recommender.errors import DataError
 
-__all__ = ["dataset_fingerprint", "detect_layout", "load_dataset"]
+__all__ = ["dataset_fingerprint", "detect_layout", "load_catalog", "load_dataset"]
 
 ML100K_FILES = ("u.data", "u.item", "u.genre")
 CSV_FILES = ("ratings.csv", "movies.csv")
@@ -66,18 +67,9 @@ def load_dataset(data_dir: Path | str) -> Dataset:
     layout = detect_layout(data_dir)
     if layout == "ml-100k":
         ratings = _read_ratings(data_dir / "u.data", sep="\t", header=False)
-        genres = _read_100k_genres(data_dir / "u.genre")
-        movies = _read_100k_movies(data_dir / "u.item", genres)
     else:
         ratings = _read_ratings(data_dir / "ratings.csv", sep=",", header=True)
-        movies, genres = _read_csv_movies(data_dir / "movies.csv")
-        tags_path = data_dir / "tags.csv"
-        if tags_path.exists():
-            movies = _attach_tags(movies, _read_tags(tags_path))
-        links_path = data_dir / "links.csv"
-        if links_path.exists():
-            movies = _attach_links(movies, _read_links(links_path))
-    movies = _add_missing_movies(movies, ratings)
+    movies, genres = load_catalog(data_dir, ratings["item"].to_numpy())
     return Dataset(
         ratings=ratings,
         movies=movies,
@@ -86,6 +78,26 @@ def load_dataset(data_dir: Path | str) -> Dataset:
         path=data_dir.resolve(),
         fingerprint=dataset_fingerprint(data_dir),
     )
+
+
+def load_catalog(
+    data_dir: Path, rated_items: npt.NDArray[np.integer]
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The films of ``data_dir`` (with tags and links where the CSV layout has them) and the
+    genre names, without reading the ratings; ``rated_items`` the catalog lacks get placeholder
+    rows.  ``load_dataset`` and the Spark engine (which reads the ratings itself) share it."""
+    if detect_layout(data_dir) == "ml-100k":
+        genres = _read_100k_genres(data_dir / "u.genre")
+        movies = _read_100k_movies(data_dir / "u.item", genres)
+    else:
+        movies, genres = _read_csv_movies(data_dir / "movies.csv")
+        tags_path = data_dir / "tags.csv"
+        if tags_path.exists():
+            movies = _attach_tags(movies, _read_tags(tags_path))
+        links_path = data_dir / "links.csv"
+        if links_path.exists():
+            movies = _attach_links(movies, _read_links(links_path))
+    return _add_missing_movies(movies, rated_items), genres
 
 
 def dataset_fingerprint(data_dir: Path | str) -> str:
@@ -335,9 +347,9 @@ def _movie_frame(rows: list[MovieRow]) -> pd.DataFrame:
     return frame[list(MOVIE_COLUMNS)]
 
 
-def _add_missing_movies(movies: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
+def _add_missing_movies(movies: pd.DataFrame, rated_items: npt.NDArray[np.integer]) -> pd.DataFrame:
     """Give rated items absent from the catalog a placeholder row instead of dropping them."""
-    missing = np.setdiff1d(ratings["item"].unique(), movies["movie_id"].to_numpy())
+    missing = np.setdiff1d(rated_items, movies["movie_id"].to_numpy())
     if missing.size == 0:
         return movies
     extra = pd.DataFrame(

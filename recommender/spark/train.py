@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from recommender.artifacts import TrainedModels, save_models
 from recommender.data import Vocabulary
-from recommender.data.movielens import dataset_fingerprint, detect_layout
+from recommender.data.movielens import dataset_fingerprint, detect_layout, load_catalog
 from recommender.errors import ModelError
 from recommender.fileio import writable_dir
 from recommender.models.content import ContentTfidf, item_documents
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from pyspark.ml.recommendation import ALSModel
     from pyspark.sql import DataFrame
 
-__all__ = ["export_model", "fit_als", "fit_matrix", "read_catalog", "train_spark", "weighted"]
+__all__ = ["export_model", "fit_als", "fit_matrix", "train_spark", "weighted"]
 
 log = logging.getLogger("moviebot.spark")
 
@@ -228,7 +228,7 @@ def export_model(
             .toArrow()
         )
         rated_items = per_item.column("item").to_numpy().astype(np.int64)
-        catalog = read_catalog(data_dir, rated_items)
+        catalog, genres = load_catalog(data_dir, rated_items)
         items = Vocabulary(catalog["movie_id"].to_numpy())
         item_index = items.index(rated_items)
         item_count = np.zeros(len(items), dtype=np.int64)
@@ -259,37 +259,12 @@ def export_model(
             dataset_fingerprint=fingerprint,
             seen=seen,
             catalog=catalog,
-            genres=_genres(data_dir, layout, catalog),
+            genres=genres,
             info=_info(spark, options, config, data_dir, layout, fit_seconds),
         )
         target = save_models(model_dir_for(model_root, fingerprint), trained)
         del trained, user_factors, seen  # close the memmaps before the staging folder goes
     return target
-
-
-def read_catalog(data_dir: Path, rated_items: npt.NDArray[np.int64]) -> pd.DataFrame:
-    """The catalog as ``load_dataset`` builds it, without reading the ratings (Spark did):
-    rated items the catalog lacks get placeholder rows."""
-    from recommender.data import movielens as ml
-
-    if detect_layout(data_dir) == "ml-100k":
-        genres = ml._read_100k_genres(data_dir / "u.genre")
-        movies = ml._read_100k_movies(data_dir / "u.item", genres)
-    else:
-        movies, _ = ml._read_csv_movies(data_dir / "movies.csv")
-        if (data_dir / "tags.csv").exists():
-            movies = ml._attach_tags(movies, ml._read_tags(data_dir / "tags.csv"))
-        if (data_dir / "links.csv").exists():
-            movies = ml._attach_links(movies, ml._read_links(data_dir / "links.csv"))
-    return ml._add_missing_movies(movies, pd.DataFrame({"item": rated_items}))
-
-
-def _genres(data_dir: Path, layout: str, catalog: pd.DataFrame) -> tuple[str, ...]:
-    from recommender.data import movielens as ml
-
-    if layout == "ml-100k":
-        return ml._read_100k_genres(data_dir / "u.genre")
-    return tuple(sorted({g for names in catalog["genres"] for g in names}))
 
 
 def _batches(folder: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
