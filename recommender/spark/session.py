@@ -154,7 +154,7 @@ def spark_session(options: SparkOptions | None = None) -> Iterator[SparkSession]
     options = options or SparkOptions()
     active = SparkSession.getActiveSession()
     if active is not None:
-        _configure(active, options)
+        _configure(active)
         log.info(
             "spark: reusing this process's session (master %s, app %s)",
             active.sparkContext.master,
@@ -179,7 +179,7 @@ def spark_session(options: SparkOptions | None = None) -> Iterator[SparkSession]
             f"Spark did not start on master {options.master}: {first}"
         ) from None
     try:
-        _configure(spark, options)
+        _configure(spark)
         context = spark.sparkContext
         log.info(
             "spark: master %s, Spark %s, default parallelism %d, app %s",
@@ -231,7 +231,6 @@ def quiet_failures(spark: SparkSession) -> Iterator[None]:
         context.setLogLevel("WARN")
 
 
-def _configure(spark: SparkSession, options: SparkOptions) -> None:
+def _configure(spark: SparkSession) -> None:
+    # the checkpoint folder is set per fit, by ``checkpoints``
     spark.sparkContext.setLogLevel("WARN")
-    if options.checkpoint_dir:
-        spark.sparkContext.setCheckpointDir(options.checkpoint_dir)
