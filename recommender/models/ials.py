@@ -24,12 +24,12 @@ from implicit.cpu.als import AlternatingLeastSquares
 from pydantic import Field
 from threadpoolctl import threadpool_limits
 
+from recommender.models._factors import FactorRanker
 from recommender.models._interactions import (
     PreferenceConfig,
     preference_matrix,
-    scores_with_fallback,
 )
-from recommender.models.base import IndexArray, ProgressFn, Recommender, State
+from recommender.models.base import ProgressFn
 
 __all__ = ["ImplicitALS", "ImplicitALSConfig", "confidence_matrix"]
 
@@ -73,12 +73,11 @@ def _epoch_callback(
     return callback
 
 
-class ImplicitALS(Recommender):
+class ImplicitALS(FactorRanker):
     """Weighted matrix factorization for implicit feedback; scores = user factors · item factors."""
 
     name = "ials"
     config_type = ImplicitALSConfig
-    predicts_ratings = False
     config: ImplicitALSConfig
     tuning_grid: ClassVar[Mapping[str, tuple[object, ...]]] = {
         "factors": (64, 128),
@@ -87,12 +86,6 @@ class ImplicitALS(Recommender):
         "confidence": ("linear", "log"),
         "dislike_weight": (0.2, 0.5),
     }
-
-    def __init__(self, config: ImplicitALSConfig | None = None) -> None:
-        super().__init__(config)
-        self.user_factors = np.zeros((0, 0), dtype=np.float32)
-        self.item_factors = np.zeros((0, 0), dtype=np.float32)
-        self.item_count = np.zeros(0, dtype=np.int64)
 
     def _fit(self, train: sp.csr_matrix, progress: ProgressFn | None) -> None:
         cfg = self.config
@@ -115,11 +108,6 @@ class ImplicitALS(Recommender):
         self.user_factors = np.asarray(solver.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(solver.item_factors, dtype=np.float32)
 
-    def _score(self, users: IndexArray) -> npt.NDArray[np.float32]:
-        return scores_with_fallback(
-            users, self.item_count, lambda known: self.user_factors[known] @ self.item_factors.T
-        )
-
     def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
         """Solve each new person's factors against the fixed item factors (one ALS half-step)."""
         cfg = self.config
@@ -134,18 +122,8 @@ class ImplicitALS(Recommender):
             factors = solver.recalculate_user(np.arange(ratings.shape[0]), confidence)
         return np.asarray(factors @ self.item_factors.T)
 
-    def get_state(self) -> State:
-        return {
-            "user_factors": self.user_factors,
-            "item_factors": self.item_factors,
-            "item_count": self.item_count,
-        }
-
     def set_state(self, state: Mapping[str, npt.NDArray[np.generic]]) -> None:
-        self.user_factors = np.asarray(state["user_factors"], dtype=np.float32)
+        super().set_state(state)
         # implicit's fold-in solver takes only writable buffers, so read-only (memory-mapped)
         # item factors are copied once here: they are catalog-sized and needed whole anyway.
-        item_factors = np.asarray(state["item_factors"], dtype=np.float32)
-        self.item_factors = np.require(item_factors, requirements=["C", "W"])
-        self.item_count = np.asarray(state["item_count"], dtype=np.int64)
-        self.n_users, self.n_items = self.user_factors.shape[0], self.item_factors.shape[0]
+        self.item_factors = np.require(self.item_factors, requirements=["C", "W"])

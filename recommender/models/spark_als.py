@@ -32,12 +32,12 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from pydantic import Field
 
+from recommender.models._factors import FactorRanker
 from recommender.models._interactions import (
     PreferenceConfig,
     preference_matrix,
-    scores_with_fallback,
 )
-from recommender.models.base import IndexArray, ModelConfig, ProgressFn, Recommender, State
+from recommender.models.base import IndexArray, ModelConfig, ProgressFn
 
 __all__ = ["SparkALS", "SparkALSConfig", "fold_in_factors", "gram"]
 
@@ -125,12 +125,11 @@ def _solve_rows(
     return np.asarray(solved, dtype=np.float64)
 
 
-class SparkALS(Recommender):
+class SparkALS(FactorRanker):
     """Implicit ALS trained by Spark MLlib; scores = user factors · item factors."""
 
     name = "spark-als"
     config_type = SparkALSConfig
-    predicts_ratings = False
     config: SparkALSConfig
     tuning_grid: ClassVar[Mapping[str, tuple[object, ...]]] = {
         "regularization": (0.1, 0.25, 0.5, 1.0),
@@ -139,9 +138,6 @@ class SparkALS(Recommender):
 
     def __init__(self, config: SparkALSConfig | None = None) -> None:
         super().__init__(config)
-        self.user_factors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
-        self.item_factors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
-        self.item_count = np.zeros(0, dtype=np.int64)
         self._gram: npt.NDArray[np.float64] | None = None
         self._unit_items: npt.NDArray[np.float32] | None = None
 
@@ -157,19 +153,8 @@ class SparkALS(Recommender):
         from recommender.spark.train import fit_matrix  # needs pyspark; serving does not
 
         self.item_count = np.bincount(train.indices, minlength=self.n_items).astype(np.int64)
-        user_factors, item_factors = fit_matrix(train, self.config)
-        self._use(user_factors, item_factors)
-
-    def _use(
-        self, user_factors: npt.NDArray[np.float32], item_factors: npt.NDArray[np.float32]
-    ) -> None:
-        self.user_factors, self.item_factors = user_factors, item_factors
-        self._gram = self._unit_items = None
-
-    def _score(self, users: IndexArray) -> npt.NDArray[np.float32]:
-        return scores_with_fallback(
-            users, self.item_count, lambda known: self.user_factors[known] @ self.item_factors.T
-        )
+        self.user_factors, self.item_factors = fit_matrix(train, self.config)
+        self._gram = self._unit_items = None  # derived from the item factors just fitted
 
     def _score_new(self, ratings: sp.csr_matrix) -> npt.NDArray[np.float32]:
         """Fold-in: each new person's factors by Spark's normal equations, V fixed."""
@@ -206,23 +191,6 @@ class SparkALS(Recommender):
         top = top[np.lexsort((top, -sims[top]))]
         return top.astype(np.int64), sims[top].astype(np.float32)
 
-    def get_state(self) -> State:
-        return {
-            "user_factors": self.user_factors,
-            "item_factors": self.item_factors,
-            "item_count": self.item_count,
-        }
-
     def set_state(self, state: Mapping[str, npt.NDArray[np.generic]]) -> None:
-        # np.asarray keeps a memory-mapped user-factor array mapped (same dtype: no copy)
-        user_factors = np.asarray(state["user_factors"], dtype=np.float32)
-        item_factors = np.asarray(state["item_factors"], dtype=np.float32)
-        if user_factors.ndim != 2 or item_factors.ndim != 2:
-            raise ValueError("factors must be 2-d")
-        if user_factors.shape[1] != item_factors.shape[1]:
-            raise ValueError("user and item factors differ in width")
-        self.item_count = np.asarray(state["item_count"], dtype=np.int64)
-        if self.item_count.shape != (item_factors.shape[0],):
-            raise ValueError("item_count does not match the item factors")
-        self._use(user_factors, item_factors)
-        self.n_users, self.n_items = user_factors.shape[0], item_factors.shape[0]
+        super().set_state(state)
+        self._gram = self._unit_items = None  # derived from the item factors just set
