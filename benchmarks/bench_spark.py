@@ -41,6 +41,13 @@ REPO = Path(__file__).resolve().parent.parent
 #: The cost curve's sizes (ratings) and the settings both engines get there.
 CURVE_SIZES = (1_000_000, 5_000_000, 25_000_000)
 CURVE_FACTORS, CURVE_ITERATIONS, CURVE_REG, CURVE_ALPHA = 32, 10, 0.1, 10.0
+#: Those settings as both engines' config fields.
+CURVE_PARAMS = {
+    "factors": CURVE_FACTORS,
+    "iterations": CURVE_ITERATIONS,
+    "regularization": CURVE_REG,
+    "alpha": CURVE_ALPHA,
+}
 #: The quality comparison's settings; λ is tried at each of these values on both sides.
 QUALITY_FACTORS, QUALITY_ITERATIONS, QUALITY_ALPHA = 64, 15, 10.0
 QUALITY_REGS = (0.01, 0.1, 0.5, 1.0, 10.0)
@@ -206,13 +213,7 @@ def run_implicit(data_dir: Path) -> dict[str, float]:
         ratings, Vocabulary(ratings["user"].to_numpy()), Vocabulary(ratings["item"].to_numpy())
     )
     loaded = time.perf_counter()
-    config = ImplicitALSConfig(
-        factors=CURVE_FACTORS,
-        iterations=CURVE_ITERATIONS,
-        regularization=CURVE_REG,
-        alpha=CURVE_ALPHA,
-        confidence="linear",
-    )
+    config = ImplicitALSConfig.model_validate({**CURVE_PARAMS, "confidence": "linear"})
     ImplicitALS(config).fit(matrix)
     done = time.perf_counter()
     return {
@@ -234,12 +235,7 @@ def run_spark(data_dir: Path, driver_memory: str) -> dict[str, Any]:
     options = SparkOptions(master="local[2]", driver_memory=driver_memory)
     with spark_session(options) as spark:
         ready = time.perf_counter()
-        config = SparkALSConfig(
-            factors=CURVE_FACTORS,
-            iterations=CURVE_ITERATIONS,
-            regularization=CURVE_REG,
-            alpha=CURVE_ALPHA,
-        )
+        config = SparkALSConfig.model_validate(CURVE_PARAMS)
         with checkpoints(spark, options):
             model = fit_als(read_ratings(spark, data_dir), config)
             model.itemFactors.count()  # the factors exist (ALS.fit already ran the iterations)
